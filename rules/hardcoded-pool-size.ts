@@ -1,0 +1,43 @@
+import type { Rule, RuleFinding } from '../server/src/engine/rule';
+import { maybeNetwork, num } from './util';
+
+const ENV_NAMES: Record<string, string> = { pool_size: 'DB_POOL_SIZE', max_overflow: 'DB_MAX_OVERFLOW' };
+
+export const hardcodedPoolSize: Rule = {
+  meta: {
+    id: 'hardcoded-pool-size',
+    severity: 'info',
+    summary: 'A pool size is a literal in code, so it cannot differ between environments or be tuned without a release.',
+    rationale:
+      'The right pool size depends on the deployment: worker count, replicas and the server\'s max_connections. A size written ' +
+      'in code is the same in development, staging and production, and changing it needs a code change. Reading it from an ' +
+      'environment variable with the current value as fallback keeps today\'s behaviour and makes it tunable per environment.',
+    thresholdSource: 'https://12factor.net/config; SQLAlchemy pool_size/max_overflow (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441)',
+    fixable: true,
+    fixDescription: 'Replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow), adds `import os` when missing, and adds the key to .env.example when the project has one.',
+    appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing).',
+    examples: [{ bad: 'create_engine(url, pool_size=20)', good: 'create_engine(url, pool_size=int(os.getenv("DB_POOL_SIZE", "20")))' }],
+  },
+  check(ctx) {
+    const p = ctx.profile;
+    if (!maybeNetwork(p)) return [];
+    const out: RuleFinding[] = [];
+    for (const name of ['pool_size', 'max_overflow']) {
+      const s = p.settings[name];
+      const v = num(s);
+      if (!s || s.source !== 'literal' || v === undefined || !s.span || !/^-?\d+$/.test(s.text ?? '')) continue;
+      const envName = ENV_NAMES[name];
+      const edits = [
+        { file: s.span.file, start: s.span.start, end: s.span.end, newText: `int(os.getenv("${envName}", "${v}"))` },
+        ctx.fixes.ensureImportOs(s.span.file),
+        ctx.envExample ? ctx.fixes.appendEnvExample(ctx.envExample, envName, String(v)) : undefined,
+      ];
+      out.push({
+        message: `${name} ${v} is written in code at ${ctx.rel(s.span.file)}:${s.span.line + 1}: the same in every environment and changed only by a release. Read it from ${envName} with ${v} as the fallback.`,
+        span: s.span,
+        fix: ctx.fixes.fix(`Read ${name} from ${envName}`, edits),
+      });
+    }
+    return out;
+  },
+};

@@ -1,0 +1,23 @@
+// The rule catalogue. Rule ids are part of the public contract (configuration, ignore comments).
+import type { Rule } from '../server/src/engine/rule';
+import { undersizedPool } from './undersized-pool';
+import { missingPrePing } from './missing-pre-ping';
+import { missingRecycle } from './missing-recycle';
+import { unboundedAcquireWait } from './unbounded-acquire-wait';
+import { sqliteInProduction } from './sqlite-in-production';
+import { sqlitePoolSizing } from './sqlite-pool-sizing';
+import { invalidPoolSetting } from './invalid-pool-setting';
+import { hardcodedPoolSize } from './hardcoded-pool-size';
+
+export const RULES: Rule[] = [
+  undersizedPool,
+  missingPrePing,
+  missingRecycle,
+  unboundedAcquireWait,
+  sqliteInProduction,
+  sqlitePoolSizing,
+  invalidPoolSetting,
+  hardcodedPoolSize,
+];
+
+export const RULE_IDS = RULES.map((r) => r.meta.id);

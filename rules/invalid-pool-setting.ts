@@ -1,0 +1,64 @@
+import type { Rule, RuleFinding } from '../server/src/engine/rule';
+import { POOL_CLASS_ACCEPTS } from '../server/src/engine/detectors/sqlalchemy';
+import { described, num, writtenAt } from './util';
+
+const POOL_ARGS = ['pool_size', 'max_overflow', 'pool_timeout', 'pool_use_lifo'];
+
+export const invalidPoolSetting: Rule = {
+  meta: {
+    id: 'invalid-pool-setting',
+    severity: 'error',
+    summary: 'A pool setting the library rejects or ignores, or a value that crashes at start-up.',
+    rationale:
+      'create_engine raises TypeError for pool arguments the chosen pool class does not take (pool_size with NullPool or ' +
+      'StaticPool, max_overflow with SingletonThreadPool), async engines reject sync-only pool classes, negative sizes ' +
+      'are meaningless, and int() on a non-numeric .env value raises ValueError when the module is imported. ' +
+      'bool() on a string is True for any non-empty string, "false" included.',
+    thresholdSource:
+      'sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:674-681,719-732 (leftover pool kwargs raise TypeError), 689-698 (pcls); ' +
+      'pool/impl.py:52,295,345,465 (async compatibility); Python int()/bool(): https://docs.python.org/3/library/functions.html',
+    fixable: false,
+    appliesTo: 'SQLAlchemy engines on any database.',
+    examples: [
+      { bad: 'create_engine("sqlite:///app.db", poolclass=NullPool, pool_size=10)', note: 'TypeError: Invalid argument(s) \'pool_size\' sent to create_engine()' },
+      { bad: 'pool_size=int(os.getenv("DB_POOL_SIZE", "5"))  # with DB_POOL_SIZE=twenty in .env', note: 'ValueError at import' },
+    ],
+  },
+  check(ctx) {
+    const p = ctx.profile;
+    const out: RuleFinding[] = [];
+    const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
+    // values that crash or mislead at start-up
+    for (const [name, s] of Object.entries(p.settings)) {
+      if (s.crash) out.push({ message: `${name}: ${s.crash} at start-up${s.env?.file !== undefined ? ` (${s.env.name} is set in ${ctx.rel(s.env.file)}:${(s.env.line ?? 0) + 1})` : ''}.`, span: at(name) });
+      if (s.warning) out.push({ message: `${name}: ${s.warning}, so ${name} is ${String(s.value)}.`, span: at(name), severity: 'warning' });
+    }
+    // pool arguments the pool class does not accept
+    const accepts = POOL_CLASS_ACCEPTS[p.poolClass.name];
+    if (accepts) {
+      for (const name of POOL_ARGS) {
+        const s = p.settings[name];
+        if (!s || s.source === 'default' || accepts.includes(name)) continue;
+        out.push({
+          message:
+            `${described(ctx, name, s)} is not accepted by ${p.poolClass.name} (${p.poolClass.reason}): create_engine() raises ` +
+            `TypeError "Invalid argument(s) '${name}' sent to create_engine()" at start-up. Remove it, or use a pool class that takes it.`,
+          span: at(name),
+        });
+      }
+    }
+    if (ctx.pool.async && (p.poolClass.name === 'QueuePool' || p.poolClass.name === 'SingletonThreadPool') && p.poolClass.source !== 'default') {
+      out.push({
+        message: `poolclass ${p.poolClass.name} cannot be used with an async engine: create_async_engine() raises ArgumentError "Pool class ${p.poolClass.name} cannot be used with asyncio engine". Use AsyncAdaptedQueuePool or NullPool.`,
+        span: at('poolclass'),
+      });
+    }
+    const ps = num(p.settings.pool_size);
+    const mo = num(p.settings.max_overflow);
+    const to = num(p.settings.pool_timeout);
+    if (ps !== undefined && ps < 0) out.push({ message: `${described(ctx, 'pool_size', p.settings.pool_size)} is negative; use a positive size (0 means no limit).`, span: at('pool_size') });
+    if (mo !== undefined && mo < -1) out.push({ message: `${described(ctx, 'max_overflow', p.settings.max_overflow)} is below -1 (-1 means unlimited overflow).`, span: at('max_overflow') });
+    if (to !== undefined && to < 0) out.push({ message: `${described(ctx, 'pool_timeout', p.settings.pool_timeout)} is negative: the checkout wait cannot be negative.`, span: at('pool_timeout') });
+    return out;
+  },
+};

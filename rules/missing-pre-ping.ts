@@ -1,0 +1,35 @@
+import type { Rule } from '../server/src/engine/rule';
+import { described, maybeNetwork, writtenAt } from './util';
+
+export const missingPrePing: Rule = {
+  meta: {
+    id: 'missing-pre-ping',
+    severity: 'warning',
+    summary: 'Connections are handed out without checking they are still alive.',
+    rationale:
+      'Without pool_pre_ping the pool returns a connection that the server, a proxy, a failover or a firewall has already ' +
+      'closed, and the first statement on it fails (`server closed the connection unexpectedly`, `MySQL server has gone away`). ' +
+      'pool_pre_ping=True tests the connection at checkout (a cheap round trip) and replaces it transparently.',
+    thresholdSource: 'SQLAlchemy default pool_pre_ping=False (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:431; pool/base.py:177); https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic',
+    fixable: true,
+    fixDescription: 'Adds pool_pre_ping=True to the call (or to the options dict it splats), or turns a written False into True.',
+    appliesTo: 'SQLAlchemy engines on PostgreSQL, MySQL, or a database the URL does not tell. Not SQLite (a local file) and not NullPool (a new connection for every checkout).',
+    examples: [{ bad: 'engine = create_engine(url, pool_size=10)', good: 'engine = create_engine(url, pool_size=10, pool_pre_ping=True)' }],
+  },
+  check(ctx) {
+    const p = ctx.profile;
+    if (!maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
+    const s = p.settings.pool_pre_ping;
+    if (!s || s.source === 'unknown' || s.value === undefined || s.value === true) return [];
+    if (typeof s.value === 'number' && s.value !== 0) return [];
+    const assumed = p.database.kind === 'unknown' ? ` (the database is not known: ${p.database.how}; assuming a server database)` : '';
+    const edit = ctx.fixes.setSetting(p, 'pool_pre_ping', 'True');
+    return [
+      {
+        message: `${described(ctx, 'pool_pre_ping', s)}: a connection closed by the server, a proxy or a failover is handed out as if alive, and the request using it fails${assumed}. Set pool_pre_ping=True.`,
+        span: writtenAt(s) ?? ctx.pool.span,
+        fix: edit ? ctx.fixes.fix('Add pool_pre_ping=True', [edit]) : undefined,
+      },
+    ];
+  },
+};

@@ -1,0 +1,45 @@
+import type { Rule } from '../server/src/engine/rule';
+import { described, maybeNetwork, num, writtenAt } from './util';
+
+export const RECYCLE_SECONDS = 1800;
+
+export const missingRecycle: Rule = {
+  meta: {
+    id: 'missing-recycle',
+    severity: 'info',
+    summary: 'Connections are kept open forever (pool_recycle unset or -1).',
+    rationale:
+      'MySQL closes connections idle longer than wait_timeout (8 hours by default), which is the case the SQLAlchemy docs give ' +
+      'for pool_recycle: a warning there. PostgreSQL closes no idle session by default (idle_session_timeout = 0), so on ' +
+      'PostgreSQL a recycle only guards against proxies, load balancers and firewalls that drop idle TCP connections: ' +
+      'information. pool_pre_ping covers the same failures at checkout; a recycle also bounds how long a connection lives.',
+    thresholdSource:
+      'SQLAlchemy default pool_recycle=-1 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:449-457; pool/base.py:171); ' +
+      'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits.',
+    fixable: true,
+    fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1).`,
+    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info). Not SQLite and not NullPool.',
+    examples: [{ bad: 'create_engine("mysql+pymysql://app@db/app")', good: `create_engine("mysql+pymysql://app@db/app", pool_recycle=${RECYCLE_SECONDS})` }],
+  },
+  check(ctx) {
+    const p = ctx.profile;
+    if (!maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
+    const s = p.settings.pool_recycle;
+    if (!s || s.source === 'unknown') return [];
+    const v = num(s);
+    if (s.value !== null && (v === undefined || v >= 0)) return [];
+    const mysql = p.database.kind === 'mysql';
+    const why = mysql
+      ? 'MySQL closes connections idle longer than wait_timeout (8 h by default), and the next checkout gets "MySQL server has gone away"'
+      : 'connections live forever; a proxy, load balancer or firewall that drops idle TCP connections leaves dead ones in the pool (PostgreSQL itself closes no idle session by default)';
+    const edit = ctx.fixes.setSetting(p, 'pool_recycle', String(RECYCLE_SECONDS));
+    return [
+      {
+        message: `${described(ctx, 'pool_recycle', s)}: ${why}. Set pool_recycle=${RECYCLE_SECONDS}.`,
+        span: writtenAt(s) ?? ctx.pool.span,
+        severity: mysql ? 'warning' : 'info',
+        fix: edit ? ctx.fixes.fix(`Add pool_recycle=${RECYCLE_SECONDS}`, [edit]) : undefined,
+      },
+    ];
+  },
+};

@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// pool-lint command line: `pool-lint check [paths...] [--format text|json|sarif] [--profile NAME] [--fix]`.
+// Exit codes: 0 nothing at warning or above, 1 findings at warning or above, 2 usage or internal error.
+import * as fs from 'fs';
+import * as path from 'path';
+import { check, worstSeverity, RULES, type CheckOptions } from './engine';
+import { fixAll } from './engine/fixall';
+import { toJson } from './report/json';
+import { toText } from './report/text';
+import { toSarif } from './report/sarif';
+import { maskSecrets } from './engine/urls';
+
+declare const POOL_LINT_VERSION: string | undefined;
+const VERSION = typeof POOL_LINT_VERSION === 'string' ? POOL_LINT_VERSION : '0.0.0-dev';
+
+const USAGE = `Usage: pool-lint check [paths...] [options]
+       pool-lint rules
+       pool-lint --version
+
+Finds database connection pools (SQLAlchemy create_engine / create_async_engine), resolves their
+effective settings per environment profile (.env, .env.production, ...), and reports what breaks.
+
+Options:
+  --format text|json|sarif   output format (default: text)
+  --profile NAME             evaluate one profile only (default: all: development, production, ...)
+  --fix                      apply every available fix, then report what is left
+  --root DIR                 workspace root for config and .env lookup (default: the one folder
+                             given, else the current folder)
+  --no-color                 no colour (colour is used only on a terminal)
+  -h, --help                 this help
+
+Exit status: 0 no finding at warning or above; 1 findings at warning or above; 2 usage or internal error.`;
+
+class UsageError extends Error {}
+
+interface Args {
+  command: string;
+  paths: string[];
+  format: 'text' | 'json' | 'sarif';
+  profile?: string;
+  fix: boolean;
+  root?: string;
+  color: boolean;
+}
+
+function parseArgs(argv: string[]): Args | 'help' | 'version' {
+  const args: Args = { command: '', paths: [], format: 'text', fix: false, color: process.stdout.isTTY === true && !process.env.NO_COLOR };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    const value = (name: string) => {
+      const eq = a.indexOf('=');
+      if (eq > 0) return a.slice(eq + 1);
+      const v = argv[++i];
+      if (v === undefined || v.startsWith('--')) throw new UsageError(`${name} needs a value`);
+      return v;
+    };
+    if (a === '-h' || a === '--help') return 'help';
+    if (a === '--version' || a === '-V') return 'version';
+    if (a === '--fix') args.fix = true;
+    else if (a === '--no-color') args.color = false;
+    else if (a === '--format' || a.startsWith('--format=')) {
+      const f = value('--format');
+      if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not '${f}'`);
+      args.format = f;
+    } else if (a === '--profile' || a.startsWith('--profile=')) args.profile = value('--profile');
+    else if (a === '--root' || a.startsWith('--root=')) args.root = value('--root');
+    else if (a.startsWith('-')) throw new UsageError(`unknown option '${a}'`);
+    else if (!args.command) args.command = a;
+    else args.paths.push(a);
+  }
+  if (!args.command) throw new UsageError('no command given');
+  if (args.command !== 'check' && args.command !== 'rules') throw new UsageError(`unknown command '${args.command}'`);
+  return args;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: ReturnType<typeof parseArgs>;
+  try {
+    args = parseArgs(argv);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`pool-lint: ${e.message}\n\n${USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+  if (args === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return 0;
+  }
+  if (args === 'version') {
+    process.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  if (args.command === 'rules') {
+    for (const r of RULES) process.stdout.write(`${r.meta.id.padEnd(24)} ${r.meta.severity.padEnd(8)} ${r.meta.fixable ? 'fix ' : '    '} ${r.meta.summary}\n`);
+    return 0;
+  }
+  const cwd = process.cwd();
+  for (const p of args.paths) {
+    if (!fs.existsSync(p)) {
+      process.stderr.write(`pool-lint: ${p}: no such file or folder\n`);
+      return 2;
+    }
+  }
+  let root = args.root ? path.resolve(args.root) : cwd;
+  if (!args.root && args.paths.length === 1 && fs.statSync(args.paths[0]).isDirectory()) root = path.resolve(args.paths[0]);
+  const rel = (f: string) => {
+    const r = path.relative(cwd, f).split(path.sep).join('/');
+    return r === '' ? '.' : r;
+  };
+  const opts: CheckOptions = { root, paths: args.paths.length ? args.paths.map((p) => path.resolve(p)) : [root], profile: args.profile, rel };
+  let result;
+  let fixedNote = '';
+  if (args.fix) {
+    const r = await fixAll(opts, (file, text) => fs.writeFileSync(file, text));
+    result = r.result;
+    if (r.applied > 0) fixedNote = `Fixed ${r.applied} problem${r.applied === 1 ? '' : 's'} in ${r.files.length} file${r.files.length === 1 ? '' : 's'}: ${r.files.map(rel).join(', ')}.\n`;
+  } else {
+    result = await check(opts);
+  }
+  const out = args.format === 'json' ? toJson(result, rel) + '\n' : args.format === 'sarif' ? toSarif(result, rel, cwd, VERSION) + '\n' : toText(result, rel, args.color);
+  process.stdout.write(maskSecrets(out));
+  if (fixedNote) process.stderr.write(fixedNote);
+  const worst = worstSeverity(result.findings);
+  return worst === 'warning' || worst === 'error' ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: Error) => {
+    process.stderr.write(`pool-lint: internal error: ${maskSecrets(e.stack ?? e.message)}\n`);
+    process.exitCode = 2;
+  },
+);

@@ -1,0 +1,24 @@
+import type { LanguageId, LineIndex, Tree } from '../syntax';
+import type { EnvResolver } from '../envfiles';
+import type { PoolModel } from '../model';
+
+export interface DetectorContext {
+  file: string;
+  text: string;
+  lines: LineIndex;
+  tree: Tree;
+  env: EnvResolver;
+  /** Profiles to evaluate, in order. */
+  profiles: string[];
+  /** Library versions pinned by the project (lower-case package name to version), when known. */
+  versions: Map<string, { version: string; source: string }>;
+}
+
+export interface Detector {
+  /** Library id, e.g. 'sqlalchemy'. */
+  id: string;
+  language: LanguageId;
+  /** A cheap test on the raw text: files that fail it are never parsed for this detector. */
+  prefilter: RegExp;
+  detect(ctx: DetectorContext): PoolModel[];
+}

@@ -1,0 +1,175 @@
+// Fixes as text edits computed from syntax-tree ranges, in the file's own style. Each edit is
+// written so that applying it twice changes nothing the second time (the rule stops firing).
+import type { Fix, InsertTarget, ProfileModel, Setting, Span, TextEdit } from './model';
+import { LineIndex } from './syntax';
+
+export class FixBuilder {
+  constructor(private readonly read: (file: string) => string | undefined) {}
+
+  private text(file: string): string {
+    return this.read(file) ?? '';
+  }
+
+  /** Replaces a literal number, keeping string quotes when the literal is a string ("20" -> "40"). */
+  replaceLiteral(span: Span, newValue: string): TextEdit {
+    const text = this.text(span.file).slice(span.start, span.end);
+    const q = /^([rRbBuU]?)(['"])(.*)\2$/s.exec(text);
+    if (q) return { file: span.file, start: span.start, end: span.end, newText: `${q[1]}${q[2]}${newValue}${q[2]}` };
+    return { file: span.file, start: span.start, end: span.end, newText: newValue };
+  }
+
+  /** Replaces the value of a .env line, keeping its quotes and any comment after it. */
+  replaceEnvValue(span: Span, newValue: string): TextEdit {
+    const text = this.text(span.file).slice(span.start, span.end);
+    const q = /^(['"`])(.*)\1$/s.exec(text);
+    return { file: span.file, start: span.start, end: span.end, newText: q ? `${q[1]}${newValue}${q[1]}` : newValue };
+  }
+
+  /**
+   * Where a numeric setting's value is written: the code literal, the .env line that sets it, or
+   * the fallback written in code when the variable is not set. Undefined when it is not written.
+   */
+  setNumber(setting: Setting, n: number): TextEdit | undefined {
+    if (setting.source === 'literal' && setting.span && /^[-+]?[\d_.]+$|^['"][-+]?[\d_.]+['"]$/.test(this.text(setting.span.file).slice(setting.span.start, setting.span.end))) {
+      return this.replaceLiteral(setting.span, String(n));
+    }
+    if (setting.source === 'env' && setting.env) {
+      if (!setting.env.usedFallback && setting.env.valueSpan) return this.replaceEnvValue(setting.env.valueSpan, String(n));
+      if (setting.env.usedFallback && setting.env.fallback && /^[-+]?[\d_.]+$|^['"][-+]?[\d_.]+['"]$/.test(setting.env.fallback.text)) {
+        return this.replaceLiteral(setting.env.fallback.span, String(n));
+      }
+    }
+    return undefined;
+  }
+
+  /**
+   * Adds `name=value` to a call, or `"name": value` to a dict literal, matching the layout around
+   * it: one argument per line keeps one per line (with the trailing-comma habit), else inline.
+   */
+  insertSetting(target: InsertTarget, name: string, pyValue: string): TextEdit {
+    const text = this.text(target.span.file);
+    const open = target.span.start; // '(' or '{'
+    const close = target.span.end - 1; // ')' or '}'
+    const inner = text.slice(open + 1, close);
+    const quote = /(['"])[A-Za-z_]\w*\1\s*:/.exec(inner)?.[1] ?? '"';
+    const item = target.kind === 'dict' ? `${quote}${name}${quote}: ${pyValue}` : `${name}=${pyValue}`;
+    const trimmed = inner.replace(/\s+$/, '');
+    if (trimmed.trim() === '') {
+      return { file: target.span.file, start: open + 1, end: close, newText: item };
+    }
+    const multiline = inner.includes('\n');
+    if (multiline) {
+      const lines = new LineIndex(text);
+      // indentation of the last item
+      const lastItemEnd = open + 1 + stripTrailingComment(trimmed).length;
+      const lastLine = lines.position(lastItemEnd).line;
+      const lineText = text.slice(lines.lineStart(lastLine), lines.lineEnd(lastLine));
+      const indent = /^\s*/.exec(lineText)?.[0] ?? '    ';
+      const body = stripTrailingComment(trimmed);
+      const hasTrailingComma = body.trimEnd().endsWith(',');
+      const closeLine = lines.position(close).line;
+      if (closeLine > lastLine) {
+        // insert after the last item's line: `,` after it when it has none, then our line
+        const insertAt = lines.lineEnd(lastLine);
+        if (hasTrailingComma) {
+          return { file: target.span.file, start: insertAt, end: insertAt, newText: `\n${indent}${item},` };
+        }
+        const commaAt = open + 1 + body.trimEnd().length;
+        if (commaAt === insertAt) return { file: target.span.file, start: insertAt, end: insertAt, newText: `,\n${indent}${item}` };
+        // a comment follows the last item: put the comma right after the item
+        return { file: target.span.file, start: commaAt, end: insertAt, newText: `,${text.slice(commaAt, insertAt)}\n${indent}${item}` };
+      }
+    }
+    const body = trimmed.trimEnd();
+    const at = open + 1 + body.length;
+    if (body.endsWith(',')) return { file: target.span.file, start: at, end: at, newText: ` ${item}` };
+    return { file: target.span.file, start: at, end: at, newText: `, ${item}` };
+  }
+
+  /** Sets a setting to a Python value: replaces it where written in code, else adds it. */
+  setSetting(profile: ProfileModel, name: string, pyValue: string): TextEdit | undefined {
+    const s = profile.settings[name];
+    if (s && s.source === 'literal' && s.span) return { file: s.span.file, start: s.span.start, end: s.span.end, newText: pyValue };
+    if (s && s.source !== 'default') return undefined; // env-driven or unknown: not ours to rewrite
+    if (!profile.insertTarget) return undefined;
+    return this.insertSetting(profile.insertTarget, name, pyValue);
+  }
+
+  /** An `import os` after the file's last top-level import (or its docstring), when it has none. */
+  ensureImportOs(file: string): TextEdit | undefined {
+    const text = this.text(file);
+    if (/^\s*import\s+os\b|^\s*import\s+[\w.]+\s*,\s*os\b/m.test(text)) return undefined;
+    const lines = text.split('\n');
+    let after = -1;
+    let inDoc = false;
+    for (let i = 0; i < lines.length; i++) {
+      const l = lines[i];
+      if (i === 0 && /^("""|''')/.test(l.trim()) && !(l.trim().length > 3 && /("""|''')$/.test(l.trim().slice(3)))) {
+        inDoc = true;
+        after = i;
+        continue;
+      }
+      if (inDoc) {
+        after = i;
+        if (/("""|''')/.test(l)) inDoc = false;
+        continue;
+      }
+      if (/^(import\s|from\s+\S+\s+import\s)/.test(l)) {
+        // a parenthesised import spans lines
+        let j = i;
+        if (l.includes('(') && !l.includes(')')) while (j < lines.length - 1 && !lines[j].includes(')')) j++;
+        after = j;
+        i = j;
+      } else if (/^(def|class|async|@|if|try|\w+\s*=)/.test(l)) break;
+    }
+    let offset = 0;
+    for (let i = 0; i <= after; i++) offset += lines[i].length + 1;
+    return { file, start: offset, end: offset, newText: 'import os\n' };
+  }
+
+  /** Adds `KEY=value` to a .env.example that lacks the key. */
+  appendEnvExample(file: string, key: string, value: string): TextEdit | undefined {
+    const text = this.read(file);
+    if (text === undefined) return undefined;
+    if (new RegExp(`^\\s*(export\\s+)?${key}\\s*=`, 'm').test(text)) return undefined;
+    const sep = text.length > 0 && !text.endsWith('\n') ? '\n' : '';
+    return { file, start: text.length, end: text.length, newText: `${sep}${key}=${value}\n` };
+  }
+
+  fix(description: string, edits: (TextEdit | undefined)[]): Fix | undefined {
+    const list = edits.filter((e): e is TextEdit => !!e);
+    return list.length > 0 ? { description, edits: list } : undefined;
+  }
+}
+
+function stripTrailingComment(s: string): string {
+  // removes a `# comment` at the end of the last line (outside strings, good enough for arg lists)
+  const lastNl = s.lastIndexOf('\n');
+  const last = s.slice(lastNl + 1);
+  const m = /^([^#'"]*(?:(['"])(?:\\.|(?!\2).)*\2[^#'"]*)*)#.*$/.exec(last);
+  return m ? s.slice(0, lastNl + 1) + m[1].replace(/\s+$/, '') : s;
+}
+
+/** Applies edits to a text; overlapping edits after the first are skipped and returned. */
+export function applyEdits(text: string, edits: TextEdit[]): { text: string; applied: TextEdit[]; skipped: TextEdit[] } {
+  const sorted = [...edits].sort((a, b) => a.start - b.start || a.end - b.end);
+  const applied: TextEdit[] = [];
+  const skipped: TextEdit[] = [];
+  let lastEnd = -1;
+  for (const e of sorted) {
+    if (e.start < lastEnd || (applied.length > 0 && e.start === lastEnd && e.start === e.end && applied[applied.length - 1].start === e.start)) {
+      skipped.push(e);
+      continue;
+    }
+    applied.push(e);
+    lastEnd = e.end;
+  }
+  let out = '';
+  let pos = 0;
+  for (const e of applied) {
+    out += text.slice(pos, e.start) + e.newText;
+    pos = e.end;
+  }
+  out += text.slice(pos);
+  return { text: out, applied, skipped };
+}

@@ -1,0 +1,197 @@
+// The one entry point the CLI, the language server and the tests share: find pools, run rules.
+import * as path from 'path';
+import type { FileProblem, Finding, PoolModel, Severity } from './model';
+import { EnvResolver, type ReadFile } from './envfiles';
+import { loadConfig, type EngineConfig } from './config';
+import { parse, LineIndex } from './syntax';
+import { walk, readText, type WalkStats } from './workspace';
+import { FixBuilder } from './fixes';
+import { pinnedVersions } from './versions';
+import type { Detector } from './detectors/types';
+import { sqlalchemyDetector } from './detectors/sqlalchemy';
+import { RULES, RULE_IDS } from '../../../rules';
+import type { Rule, RuleContext } from './rule';
+import { maskSecrets } from './urls';
+
+export const DETECTORS: Detector[] = [sqlalchemyDetector];
+export { RULES, RULE_IDS };
+
+export interface CheckOptions {
+  /** Workspace root: config, env profiles and version pins are looked up from here. */
+  root: string;
+  /** Files or folders to check (default: the root). */
+  paths?: string[];
+  /** Evaluate only this profile. */
+  profile?: string;
+  /** Display form of paths in messages (default: relative to root). */
+  rel?: (file: string) => string;
+  /** Reads a file (default: from disk); the language server passes its open buffers. */
+  read?: ReadFile;
+  config?: EngineConfig;
+}
+
+export interface CheckResult {
+  root: string;
+  config: EngineConfig;
+  pools: PoolModel[];
+  findings: Finding[];
+  problems: FileProblem[];
+  stats: WalkStats & { parsed: number };
+  profiles: string[];
+}
+
+const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
+
+export async function check(opts: CheckOptions): Promise<CheckResult> {
+  const root = path.resolve(opts.root);
+  const cache = new Map<string, string | undefined>();
+  const read: ReadFile = (file) => {
+    if (!cache.has(file)) cache.set(file, (opts.read ?? readText)(file));
+    return cache.get(file);
+  };
+  const rel = opts.rel ?? ((f: string) => path.relative(root, f).split(path.sep).join('/') || '.');
+  const problems: FileProblem[] = [];
+  const loaded = opts.config ? { config: opts.config, problems: [] } : loadConfig(root, read, RULE_IDS);
+  problems.push(...loaded.problems);
+  const config = loaded.config;
+  let profiles = Object.keys(config.profiles);
+  if (opts.profile) {
+    if (!config.profiles[opts.profile]) {
+      problems.push({ file: root, message: `unknown profile '${opts.profile}' (known: ${profiles.join(', ')})` });
+    } else profiles = [opts.profile];
+  }
+  const env = new EnvResolver(root, config.profiles, read);
+  const versions = pinnedVersions(root, read);
+  const { files, stats } = walk(opts.paths?.length ? opts.paths.map((p) => path.resolve(p)) : [root], config.exclude, problems);
+  const pools: PoolModel[] = [];
+  let parsed = 0;
+  const binary: string[] = [];
+  for (const file of files) {
+    const base = path.basename(file);
+    const text = read(file);
+    if (text === undefined) {
+      binary.push(file);
+      continue;
+    }
+    if (!base.endsWith('.py')) {
+      if (base === '.env' || base.includes('.env')) env.load(file); // reports malformed lines
+      continue;
+    }
+    const detectors = DETECTORS.filter((d) => d.language === 'python' && d.prefilter.test(text));
+    if (detectors.length === 0) continue;
+    parsed++;
+    let tree;
+    try {
+      tree = await parse('python', text);
+    } catch (e) {
+      problems.push({ file, message: `cannot parse: ${(e as Error).message}` });
+      continue;
+    }
+    try {
+      const lines = new LineIndex(text);
+      if (tree.rootNode.hasError) {
+        const err = firstError(tree.rootNode);
+        const pos = err ? lines.position(err.startIndex) : undefined;
+        problems.push({ file, line: pos?.line, column: pos?.column, message: 'syntax error; pools in the rest of the file are still checked' });
+      }
+      for (const d of detectors) {
+        try {
+          pools.push(...d.detect({ file, text, lines, tree, env, profiles, versions }));
+        } catch (e) {
+          problems.push({ file, message: `internal error in the ${d.id} detector: ${maskSecrets((e as Error).message)}; other files are still checked` });
+        }
+      }
+    } finally {
+      tree.delete();
+    }
+  }
+  stats.skippedBinary.push(...binary);
+  problems.push(...env.problems);
+  const findings = runRules(pools, config, read, rel, env);
+  return { root, config, pools, findings, problems: dedupeProblems(problems), stats: { ...stats, parsed }, profiles };
+}
+
+function firstError(n: import('./syntax').SyntaxNode): import('./syntax').SyntaxNode | undefined {
+  if (n.isError || n.isMissing) return n;
+  for (const c of n.children) {
+    if (c.hasError || c.isError || c.isMissing) {
+      const e = firstError(c);
+      if (e) return e;
+    }
+  }
+  return undefined;
+}
+
+function dedupeProblems(ps: FileProblem[]): FileProblem[] {
+  const seen = new Set<string>();
+  return ps.filter((p) => {
+    const k = `${p.file}:${p.line}:${p.column}:${p.message}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+/** `# pool-lint: ignore` or `# pool-lint: ignore[rule-a, rule-b]` on the finding's line. */
+function ignoredOnLine(lineText: string, rule: string): boolean {
+  const m = /#\s*pool-lint:\s*ignore(?:\[([^\]]*)\])?/.exec(lineText);
+  if (!m) return false;
+  if (m[1] === undefined) return true;
+  return m[1].split(',').map((s) => s.trim()).includes(rule);
+}
+
+export function runRules(pools: PoolModel[], config: EngineConfig, read: ReadFile, rel: (f: string) => string, env: EnvResolver, rules: Rule[] = RULES): Finding[] {
+  const fixes = new FixBuilder(read);
+  const lineCache = new Map<string, LineIndex>();
+  const lineOf = (file: string, line: number): string => {
+    let li = lineCache.get(file);
+    if (!li) {
+      li = new LineIndex(read(file) ?? '');
+      lineCache.set(file, li);
+    }
+    return li.text.slice(li.lineStart(line), li.lineEnd(line));
+  };
+  const out: Finding[] = [];
+  for (const pool of pools) {
+    const profileNames = Object.keys(pool.profiles);
+    for (const rule of rules) {
+      const level = config.rules[rule.meta.id];
+      if (level === 'off') continue;
+      // the same finding in several profiles is reported once, with the profiles it holds in
+      const byKey = new Map<string, { f: Finding; profiles: string[] }>();
+      for (const name of profileNames) {
+        const ctx: RuleContext = { pool, profile: pool.profiles[name], config, fixes, rel, envExample: env.exampleFor(pool.file) };
+        let results: import("./rule").RuleFinding[];
+        try {
+          results = rule.check(ctx);
+        } catch (e) {
+          results = [];
+          out.push({ rule: 'internal-error', severity: 'error', message: `rule ${rule.meta.id} failed on this pool: ${maskSecrets((e as Error).message)}`, span: pool.span, profile: name, poolId: pool.id });
+        }
+        for (const r of results) {
+          const key = `${r.span.file}:${r.span.start}:${r.span.end}:${r.message}`;
+          const hit = byKey.get(key);
+          if (hit) hit.profiles.push(name);
+          else
+            byKey.set(key, {
+              f: { rule: rule.meta.id, severity: level ?? r.severity ?? rule.meta.severity, message: maskSecrets(r.message), span: r.span, profile: name, poolId: pool.id, fix: r.fix, related: r.related },
+              profiles: [name],
+            });
+        }
+      }
+      for (const { f, profiles } of byKey.values()) {
+        f.profile = profiles.length === profileNames.length ? null : profiles.join(',');
+        if (ignoredOnLine(lineOf(f.span.file, f.span.line), f.rule)) continue;
+        out.push(f);
+      }
+    }
+  }
+  out.sort((a, b) => (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start - b.span.start || (a.rule < b.rule ? -1 : 1)));
+  return out;
+}
+
+export function worstSeverity(findings: Finding[]): Severity | undefined {
+  let worst: Severity | undefined;
+  for (const f of findings) if (!worst || SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]) worst = f.severity;
+  return worst;
+}

@@ -1,0 +1,136 @@
+// The pool model: what every detector produces and every rule reads.
+// Pure data, no behaviour; positions are 0-based internally (the formatters add 1).
+
+export type DatabaseKind = 'postgresql' | 'sqlite' | 'mysql' | 'unknown';
+export type Severity = 'info' | 'warning' | 'error';
+export type SeverityOverride = Severity | 'off';
+
+/** A span in one file. Offsets are UTF-16 indices into the file's text, lines/columns 0-based. */
+export interface Span {
+  file: string; // absolute path
+  start: number;
+  end: number;
+  line: number;
+  column: number;
+  endLine: number;
+  endColumn: number;
+}
+
+export type JsonValue = number | string | boolean | null;
+
+/** Where a value read from the environment came from. */
+export interface EnvOrigin {
+  name: string;
+  /** The .env file (absolute path) and 0-based line that set the variable, when one did. */
+  file?: string;
+  line?: number;
+  /** The raw text after `=` as dotenv parsed it. */
+  raw?: string;
+  /** The span of the value on that line (for edits). */
+  valueSpan?: Span;
+  /** The fallback written in code, when there is one. */
+  fallback?: { value: JsonValue | undefined; text: string; span: Span };
+  /** Span of the code that reads the variable (os.getenv(...)). */
+  readSpan: Span;
+  /** True when the variable is not set in the profile and the code's fallback is used. */
+  usedFallback: boolean;
+}
+
+export type SettingSource = 'literal' | 'env' | 'default' | 'unknown';
+
+export interface Setting {
+  /** The effective value: a number, string, boolean, null (Python None), or undefined when unknown. */
+  value: JsonValue | undefined;
+  source: SettingSource;
+  /** literal: where the value is written; env: the code that reads it. */
+  span?: Span;
+  /** Source text of the expression, for messages. */
+  text?: string;
+  env?: EnvOrigin;
+  default?: { library: string; version: string; cite: string };
+  /** Why a value is unknown, or a note on how it was derived. */
+  reason?: string;
+  /** A start-up crash this value causes, e.g. int('twenty'). */
+  crash?: string;
+  /** A Python truthiness trap, e.g. bool('false') is True. */
+  warning?: string;
+}
+
+export interface DatabaseInfo {
+  kind: DatabaseKind;
+  /** How the kind was known, in words: "URL scheme 'sqlite+aiosqlite' from DATABASE_URL in .env:2". */
+  how: string;
+  /** The URL scheme when known (e.g. 'postgresql+asyncpg'). */
+  scheme?: string;
+  /** The URL with its password masked, when known. */
+  url?: string;
+  /** The URL setting itself (its source), for rules that report on it. */
+  source?: Setting;
+  /** true for `:memory:` / empty-path SQLite URLs. */
+  memory?: boolean;
+}
+
+/** Where a fix may add a setting that is not written yet. */
+export interface InsertTarget {
+  kind: 'call' | 'dict';
+  /** Span of the argument_list or dictionary node. */
+  span: Span;
+}
+
+export interface ProfileModel {
+  profile: string;
+  /** The env files that made up this profile for this pool (absolute paths), in load order. */
+  envFiles: string[];
+  database: DatabaseInfo;
+  poolClass: { name: string; source: SettingSource; reason: string };
+  settings: Record<string, Setting>;
+  /** Where a missing setting would be added. */
+  insertTarget?: InsertTarget;
+}
+
+export interface PoolModel {
+  id: string;
+  library: string;
+  /** e.g. create_engine, create_async_engine */
+  constructor: string;
+  file: string;
+  span: Span;
+  async: boolean;
+  profiles: Record<string, ProfileModel>;
+  /** Names of settings whose effective value differs between profiles (plus 'database'). */
+  differsBetweenProfiles: string[];
+  /** Library version the defaults hold for (from the project's requirements, or the assumed one). */
+  libraryVersion: { version: string; source: string };
+}
+
+export interface TextEdit {
+  file: string;
+  start: number;
+  end: number;
+  newText: string;
+}
+
+export interface Fix {
+  description: string;
+  edits: TextEdit[];
+}
+
+export interface Finding {
+  rule: string;
+  severity: Severity;
+  message: string;
+  span: Span;
+  /** null when the finding holds identically in every profile evaluated. */
+  profile: string | null;
+  poolId: string;
+  fix?: Fix;
+  /** Other places that explain the finding (where a value came from). */
+  related?: { span: Span; message: string }[];
+}
+
+export interface FileProblem {
+  file: string;
+  line?: number;
+  column?: number;
+  message: string;
+}

@@ -1,0 +1,145 @@
+// Tree-sitter from @vscode/tree-sitter-wasm: the runtime is initialised once and each grammar is
+// loaded once, lazily, the first time a file of its language is parsed.
+import * as path from 'path';
+import type * as TS from '@vscode/tree-sitter-wasm';
+import type { Span } from './model';
+
+// The package is a UMD bundle; require keeps esbuild and tsc agreeing on its shape.
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const treeSitter: typeof TS = require('@vscode/tree-sitter-wasm');
+
+/**
+ * The part of web-tree-sitter's Node the engine uses. The library types child arrays as
+ * (Node | null)[]; at run time they hold nodes only, so the engine sees them as such.
+ */
+export interface SyntaxNode {
+  readonly id: number;
+  readonly type: string;
+  readonly text: string;
+  readonly startIndex: number;
+  readonly endIndex: number;
+  readonly startPosition: TS.Point;
+  readonly endPosition: TS.Point;
+  readonly isNamed: boolean;
+  readonly isError: boolean;
+  readonly isMissing: boolean;
+  readonly hasError: boolean;
+  readonly parent: SyntaxNode | null;
+  readonly children: SyntaxNode[];
+  readonly namedChildren: SyntaxNode[];
+  readonly childCount: number;
+  child(index: number): SyntaxNode | null;
+  childForFieldName(field: string): SyntaxNode | null;
+  childrenForFieldName(field: string): SyntaxNode[];
+  descendantsOfType(types: string | string[]): SyntaxNode[];
+  toString(): string;
+}
+export interface Tree {
+  readonly rootNode: SyntaxNode;
+  delete(): void;
+}
+export type LanguageId = 'python' | 'rust' | 'typescript' | 'tsx' | 'javascript';
+
+const grammarFile: Record<LanguageId, string> = {
+  python: 'tree-sitter-python.wasm',
+  rust: 'tree-sitter-rust.wasm',
+  typescript: 'tree-sitter-typescript.wasm',
+  tsx: 'tree-sitter-tsx.wasm',
+  javascript: 'tree-sitter-javascript.wasm',
+};
+
+/** Where the .wasm files are: next to the bundle in dist/wasm, else in node_modules. */
+function wasmDir(): string {
+  const candidates = [
+    path.join(__dirname, 'wasm'),
+    path.join(__dirname, '..', 'wasm'),
+  ];
+  const fs = require('fs') as typeof import('fs');
+  for (const dir of candidates) {
+    if (fs.existsSync(path.join(dir, 'tree-sitter.wasm'))) return dir;
+  }
+  return path.dirname(require.resolve('@vscode/tree-sitter-wasm'));
+}
+
+let runtime: Promise<void> | undefined;
+const languages = new Map<LanguageId, Promise<TS.Language>>();
+const parsers = new Map<LanguageId, TS.Parser>();
+
+function init(): Promise<void> {
+  if (!runtime) {
+    const dir = wasmDir();
+    runtime = treeSitter.Parser.init({ locateFile: (file: string) => path.join(dir, file) });
+  }
+  return runtime;
+}
+
+async function language(id: LanguageId): Promise<TS.Language> {
+  let lang = languages.get(id);
+  if (!lang) {
+    lang = init().then(() => treeSitter.Language.load(path.join(wasmDir(), grammarFile[id])));
+    languages.set(id, lang);
+  }
+  return lang;
+}
+
+/** A parser for the language, created once and reused (parsing is synchronous per call). */
+export async function getParser(id: LanguageId): Promise<TS.Parser> {
+  let parser = parsers.get(id);
+  if (!parser) {
+    const lang = await language(id);
+    parser = parsers.get(id);
+    if (!parser) {
+      parser = new treeSitter.Parser();
+      parser.setLanguage(lang);
+      parsers.set(id, parser);
+    }
+  }
+  return parser;
+}
+
+export async function parse(id: LanguageId, text: string): Promise<Tree> {
+  const parser = await getParser(id);
+  const tree = parser.parse(text);
+  if (!tree) throw new Error(`tree-sitter returned no tree for a ${id} file`);
+  return tree as unknown as Tree;
+}
+
+/** Line starts of a text, for turning offsets into line/column. */
+export class LineIndex {
+  private readonly starts: number[] = [0];
+  constructor(readonly text: string) {
+    for (let i = 0; i < text.length; i++) {
+      if (text.charCodeAt(i) === 10) this.starts.push(i + 1);
+    }
+  }
+  position(offset: number): { line: number; column: number } {
+    let lo = 0;
+    let hi = this.starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.starts[mid] <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo, column: offset - this.starts[lo] };
+  }
+  lineStart(line: number): number {
+    return this.starts[Math.min(line, this.starts.length - 1)];
+  }
+  lineEnd(line: number): number {
+    const next = line + 1 < this.starts.length ? this.starts[line + 1] - 1 : this.text.length;
+    return next > 0 && this.text.charCodeAt(next - 1) === 13 ? next - 1 : next;
+  }
+  get lineCount(): number {
+    return this.starts.length;
+  }
+  span(file: string, start: number, end: number): Span {
+    const s = this.position(start);
+    const e = this.position(end);
+    return { file, start, end, line: s.line, column: s.column, endLine: e.line, endColumn: e.column };
+  }
+}
+
+/** The span of a node. Offsets come from startIndex/endIndex, which are UTF-16 indices here. */
+export function nodeSpan(file: string, lines: LineIndex, node: SyntaxNode): Span {
+  return lines.span(file, node.startIndex, node.endIndex);
+}

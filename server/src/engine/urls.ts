@@ -1,0 +1,51 @@
+// Database URLs: the kind of database a URL names, and the URL with its password masked.
+import type { DatabaseKind } from './model';
+
+export interface ParsedUrl {
+  kind: DatabaseKind;
+  scheme: string;
+  /** The dialect part of the scheme (before '+'). */
+  dialect: string;
+  driver?: string;
+  /** SQLite only: an in-memory database (`sqlite://`, `:memory:`, `mode=memory`). */
+  memory: boolean;
+}
+
+const KINDS: Record<string, DatabaseKind> = {
+  postgresql: 'postgresql',
+  postgres: 'postgresql',
+  pgsql: 'postgresql',
+  cockroachdb: 'postgresql',
+  sqlite: 'sqlite',
+  mysql: 'mysql',
+  mariadb: 'mysql',
+};
+
+/** Parses the scheme of a URL, or of a URL whose beginning alone is known. */
+export function parseDbUrl(url: string): ParsedUrl | undefined {
+  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url.trim());
+  if (!m) return undefined;
+  const scheme = m[1].toLowerCase();
+  const [dialect, driver] = scheme.split('+');
+  const kind = KINDS[dialect] ?? 'unknown';
+  let memory = false;
+  if (kind === 'sqlite') {
+    const rest = url.trim().slice(m[0].length);
+    // sqlite:// and sqlite:///:memory: and ?mode=memory are in-memory databases
+    memory = rest === '' || rest === '/' || /^\/?:memory:/.test(rest) || /[?&]mode=memory\b/.test(rest);
+  }
+  return { kind, scheme, dialect, driver, memory };
+}
+
+/** The URL with any password replaced by `***`; safe to print, log and write. */
+export function maskUrl(url: string): string {
+  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s]*)@/, (_m, scheme: string, userinfo: string) => {
+    const i = userinfo.indexOf(':');
+    return i < 0 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, i)}:***@`;
+  }).replace(/([?&](?:password|pass|pwd|sslpassword)=)[^&#]*/gi, '$1***');
+}
+
+/** Masks every URL-with-credentials found in free text (error messages, say). */
+export function maskSecrets(text: string): string {
+  return text.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/g, '$1$2:***@');
+}

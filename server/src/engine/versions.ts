@@ -1,0 +1,35 @@
+// Library versions a project pins (requirements*.txt, pyproject.toml, poetry.lock, uv.lock),
+// so defaults that changed between releases are the ones the project gets.
+import * as path from 'path';
+import type { ReadFile } from './envfiles';
+
+export function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.+-]/).map((x) => parseInt(x, 10));
+  const pb = b.split(/[.+-]/).map((x) => parseInt(x, 10));
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = Number.isNaN(pa[i]) || pa[i] === undefined ? 0 : pa[i];
+    const y = Number.isNaN(pb[i]) || pb[i] === undefined ? 0 : pb[i];
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return 0;
+}
+
+const FILES = ['requirements.txt', 'requirements/base.txt', 'requirements/prod.txt', 'pyproject.toml', 'poetry.lock', 'uv.lock', 'Pipfile.lock'];
+
+/** Exact pins (`==`), or lock-file versions, of the libraries whose defaults depend on the version. */
+export function pinnedVersions(root: string, read: ReadFile): Map<string, { version: string; source: string }> {
+  const out = new Map<string, { version: string; source: string }>();
+  for (const rel of FILES) {
+    const file = path.join(root, rel);
+    const text = read(file);
+    if (text === undefined) continue;
+    for (const lib of ['sqlalchemy']) {
+      if (out.has(lib)) continue;
+      const pin = new RegExp(`^\\s*["']?${lib}(?:\\[[^\\]]*\\])?\\s*==\\s*([0-9][0-9.]*)`, 'im').exec(text);
+      const lock = new RegExp(`name\\s*=\\s*"${lib}"\\s*\\n\\s*version\\s*=\\s*"([0-9][0-9.]*)"`, 'i').exec(text);
+      const m = pin ?? lock;
+      if (m) out.set(lib, { version: m[1], source: rel });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,112 @@
+// The workspace walk: .gitignore (nested ones too) respected, vendored and build folders skipped,
+// binaries and files over 2 MB skipped and counted, symlinks to folders not followed (no loops),
+// unreadable entries reported with their path.
+import * as fs from 'fs';
+import * as path from 'path';
+import ignore, { type Ignore } from 'ignore';
+import type { FileProblem } from './model';
+
+export const MAX_FILE_BYTES = 2 * 1024 * 1024;
+const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '.tox', '.nox', 'target', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'site-packages', 'dist', 'build', '.next', 'out']);
+
+export interface WalkStats {
+  files: number;
+  skippedLarge: string[];
+  skippedBinary: string[];
+}
+
+export function isCandidate(file: string): boolean {
+  const base = path.basename(file);
+  return base.endsWith('.py') || base === '.env' || base.startsWith('.env.') || base.endsWith('.env');
+}
+
+interface IgnoreLayer {
+  dir: string;
+  ig: Ignore;
+}
+
+export function walk(roots: string[], exclude: string[], problems: FileProblem[]): { files: string[]; stats: WalkStats } {
+  const stats: WalkStats = { files: 0, skippedLarge: [], skippedBinary: [] };
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const visitFile = (file: string, explicit: boolean) => {
+    if (seen.has(file)) return;
+    seen.add(file);
+    if (!explicit && !isCandidate(file)) return;
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(file);
+    } catch (e) {
+      problems.push({ file, message: `cannot read: ${(e as Error).message}` });
+      return;
+    }
+    if (st.size > MAX_FILE_BYTES) {
+      stats.skippedLarge.push(file);
+      return;
+    }
+    out.push(file);
+  };
+  const visitDir = (dir: string, layers: IgnoreLayer[]) => {
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(dir, { withFileTypes: true });
+    } catch (e) {
+      problems.push({ file: dir, message: `cannot list folder: ${(e as Error).message}` });
+      return;
+    }
+    const gi = path.join(dir, '.gitignore');
+    let here = layers;
+    if (entries.some((e) => e.name === '.gitignore')) {
+      try {
+        here = [...layers, { dir, ig: ignore().add(fs.readFileSync(gi, 'utf8')) }];
+      } catch (e) {
+        problems.push({ file: gi, message: `cannot read: ${(e as Error).message}` });
+      }
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const e of entries) {
+      const full = path.join(dir, e.name);
+      const isDir = e.isDirectory();
+      if (isDir && SKIP_DIRS.has(e.name)) continue;
+      if (here.some((l) => l.ig.ignores(path.relative(l.dir, full).split(path.sep).join('/') + (isDir ? '/' : '')))) continue;
+      if (isDir) visitDir(full, here);
+      else if (e.isFile()) visitFile(full, false);
+      else if (e.isSymbolicLink()) {
+        // a link to a file is read; a link to a folder is not followed (loops)
+        try {
+          if (fs.statSync(full).isFile()) visitFile(full, false);
+        } catch (err) {
+          problems.push({ file: full, message: `broken symbolic link: ${(err as Error).message}` });
+        }
+      }
+    }
+  };
+  for (const r of roots) {
+    const root = path.resolve(r);
+    let st: fs.Stats;
+    try {
+      st = fs.statSync(root);
+    } catch (e) {
+      problems.push({ file: root, message: `no such file or folder` });
+      continue;
+    }
+    const base: IgnoreLayer[] = exclude.length ? [{ dir: root, ig: ignore().add(exclude) }] : [];
+    if (st.isDirectory()) visitDir(root, base);
+    else visitFile(root, true);
+  }
+  stats.files = out.length;
+  return { files: out, stats };
+}
+
+/** Reads a file as UTF-8 text, or undefined when it is missing; NUL bytes mark a binary. */
+export function readText(file: string): string | undefined {
+  try {
+    const buf = fs.readFileSync(file);
+    if (buf.subarray(0, 8192).includes(0)) return undefined;
+    let text = buf.toString('utf8');
+    if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+    return text;
+  } catch {
+    return undefined;
+  }
+}

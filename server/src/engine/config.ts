@@ -34,7 +34,7 @@ export function expectedConcurrency(c: EngineConfig): { value: number; how: stri
     const l = Math.ceil((c.peakRequestsPerSecond * c.avgConnectionHoldMs) / 1000);
     return { value: Math.max(1, l), how: `Little's law: ${c.peakRequestsPerSecond} req/s x ${c.avgConnectionHoldMs} ms held = ${l}` };
   }
-  return { value: DEFAULT_EXPECTED_CONCURRENCY, how: `the default expected concurrency of ${DEFAULT_EXPECTED_CONCURRENCY} (set expectedConcurrency, or peakRequestsPerSecond and avgConnectionHoldMs)` };
+  return { value: DEFAULT_EXPECTED_CONCURRENCY, how: `pool-lint's default; set expectedConcurrency, or peakRequestsPerSecond and avgConnectionHoldMs` };
 }
 
 export function loadConfig(root: string, read: ReadFile, ruleIds: string[]): { config: EngineConfig; problems: FileProblem[] } {

@@ -129,7 +129,6 @@ function readArgs(call: SyntaxNode, ev: PyEvaluator, ctx: DetectorContext): Call
 function databaseOf(url: { v: V; node: SyntaxNode } | undefined, ctx: DetectorContext): DatabaseInfo {
   if (!url) return { kind: 'unknown', how: 'the call passes no URL' };
   const source = toSetting(url.v, url.node, ctx);
-  const rel = (f: string) => f;
   const text = url.v.val.t === 'str' ? url.v.val.v : url.v.val.t === 'unknown' ? url.v.val.prefix : undefined;
   if (text === undefined) {
     const reason = url.v.val.t === 'unknown' ? url.v.val.reason : `the URL is ${url.v.val.t}`;
@@ -139,7 +138,7 @@ function databaseOf(url: { v: V; node: SyntaxNode } | undefined, ctx: DetectorCo
   const masked = url.v.val.t === 'str' ? maskUrl(text) : undefined;
   const maskedSource: Setting = { ...source, value: masked, env: source.env ? { ...source.env, raw: source.env.raw !== undefined ? maskUrl(source.env.raw) : undefined, fallback: source.env.fallback ? { ...source.env.fallback, value: typeof source.env.fallback.value === 'string' ? maskUrl(source.env.fallback.value) : source.env.fallback.value, text: maskUrl(source.env.fallback.text) } : undefined } : undefined, text: source.text ? maskUrl(source.text) : undefined };
   if (!parsed) return { kind: 'unknown', how: `'${truncate(maskUrl(text), 40)}' has no URL scheme`, url: masked, source: maskedSource };
-  const from = describeSource(source, rel);
+  const from = describeSource(source, ctx.rel);
   return {
     kind: parsed.kind,
     how: `URL scheme '${parsed.scheme}' from ${from}`,

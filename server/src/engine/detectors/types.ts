@@ -12,6 +12,8 @@ export interface DetectorContext {
   profiles: string[];
   /** Library versions pinned by the project (lower-case package name to version), when known. */
   versions: Map<string, { version: string; source: string }>;
+  /** Display form of a path, for text the model carries (how a value was known). */
+  rel(file: string): string;
 }
 
 export interface Detector {

@@ -421,7 +421,11 @@ export class PyEvaluator {
       case 'decorated_definition': {
         const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
         const name = def?.childForFieldName('name')?.text;
-        if (name && def) frame.locals.set(name, { val: { t: 'ref', name: `<local>.${name}` } });
+        if (name && def) {
+          const top = def.type === 'function_definition' ? this.functions.get(name) === def : this.classes.get(name) === def;
+          const kind = def.type === 'function_definition' ? '<file>' : '<class>';
+          frame.locals.set(name, { val: { t: 'ref', name: top ? `${kind}.${name}` : `<local>.${name}` } });
+        }
         return none;
       }
       case 'try_statement': {

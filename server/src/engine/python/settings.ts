@@ -106,7 +106,7 @@ export function describeSource(s: Setting, rel: (file: string) => string): strin
     case 'env': {
       const e = s.env!;
       if (!e.usedFallback && e.file !== undefined) return `${e.name} in ${rel(e.file)}:${(e.line ?? 0) + 1}`;
-      if (e.fallback) return `the fallback of ${e.name} at ${rel(e.fallback.span.file)}:${e.fallback.span.line + 1} (${e.name} is not set)`;
+      if (e.fallback) return `the fallback at ${rel(e.fallback.span.file)}:${e.fallback.span.line + 1}, ${e.name} being unset in this profile`;
       return `${e.name}, which is not set`;
     }
     case 'default':

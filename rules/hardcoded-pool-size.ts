@@ -25,7 +25,8 @@ export const hardcodedPoolSize: Rule = {
     for (const name of ['pool_size', 'max_overflow']) {
       const s = p.settings[name];
       const v = num(s);
-      if (!s || s.source !== 'literal' || v === undefined || !s.span || !/^-?\d+$/.test(s.text ?? '')) continue;
+      // a negative size is invalid-pool-setting's business, not a value to carry into the env
+      if (!s || s.source !== 'literal' || v === undefined || v < 0 || !s.span || !/^\d+$/.test(s.text ?? '')) continue;
       const envName = ENV_NAMES[name];
       const edits = [
         { file: s.span.file, start: s.span.start, end: s.span.end, newText: `int(os.getenv("${envName}", "${v}"))` },

@@ -31,7 +31,7 @@ export const invalidPoolSetting: Rule = {
     // values that crash or mislead at start-up
     for (const [name, s] of Object.entries(p.settings)) {
       if (s.crash) out.push({ message: `${name}: ${s.crash} at start-up${s.env?.file !== undefined ? ` (${s.env.name} is set in ${ctx.rel(s.env.file)}:${(s.env.line ?? 0) + 1})` : ''}.`, span: at(name) });
-      if (s.warning) out.push({ message: `${name}: ${s.warning}, so ${name} is ${String(s.value)}.`, span: at(name), severity: 'warning' });
+      if (s.warning) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : s.value === false ? 'False' : String(s.value)}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
     }
     // pool arguments the pool class does not accept
     const accepts = POOL_CLASS_ACCEPTS[p.poolClass.name];

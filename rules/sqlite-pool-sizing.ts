@@ -1,6 +1,6 @@
 import type { Rule } from '../server/src/engine/rule';
 import { SQLALCHEMY_DEFAULTS } from '../server/src/engine/detectors/sqlalchemy';
-import { described, num, relatedFor, writtenAt } from './util';
+import { QUEUE_POOLS, described, num, relatedFor, writtenAt } from './util';
 
 export const sqlitePoolSizing: Rule = {
   meta: {
@@ -22,7 +22,8 @@ export const sqlitePoolSizing: Rule = {
   },
   check(ctx) {
     const p = ctx.profile;
-    if (p.database.kind !== 'sqlite') return [];
+    // NullPool/StaticPool take no size at all: invalid-pool-setting reports that
+    if (p.database.kind !== 'sqlite' || !QUEUE_POOLS.has(p.poolClass.name)) return [];
     const raised = ['pool_size', 'max_overflow'].filter((n) => {
       const s = p.settings[n];
       const v = num(s);

@@ -131,7 +131,7 @@ function databaseOf(url: { v: V; node: SyntaxNode } | undefined, ctx: DetectorCo
   const source = toSetting(url.v, url.node, ctx);
   const text = url.v.val.t === 'str' ? url.v.val.v : url.v.val.t === 'unknown' ? url.v.val.prefix : undefined;
   if (text === undefined) {
-    const reason = url.v.val.t === 'unknown' ? url.v.val.reason : `the URL is ${url.v.val.t}`;
+    const reason = url.v.val.t === 'unknown' ? url.v.val.reason : url.v.val.t === 'error' ? url.v.val.message : `the URL is a ${url.v.val.t}, not a string`;
     return { kind: 'unknown', how: `the URL is not known (${reason})`, source: { ...source, value: undefined } };
   }
   const parsed = parseDbUrl(text);
@@ -186,7 +186,7 @@ export const sqlalchemyDetector: Detector = {
       const isAsync = ctor === 'create_async_engine';
       const span = nodeSpan(ctx.file, ctx.lines, call);
       const profiles: Record<string, ProfileModel> = {};
-      for (const profile of ctx.profiles) {
+      for (const profile of activeProfiles(ctx)) {
         const envFiles = ctx.env.filesFor(ctx.file, profile);
         let ev = evaluators.get(profile);
         if (!ev) {
@@ -239,6 +239,18 @@ export const sqlalchemyDetector: Detector = {
     return models;
   },
 };
+
+/**
+ * The profiles worth evaluating for a file: those with env files of their own. A profile without
+ * any (production configured by the platform, say) would only repeat the code's fallbacks as if
+ * they were its values, so it is left out, unless no profile has files (then all are the same and
+ * findings say so) or the user asked for that one profile.
+ */
+export function activeProfiles(ctx: DetectorContext): string[] {
+  if (ctx.profiles.length <= 1) return ctx.profiles;
+  const withFiles = ctx.profiles.filter((p) => ctx.env.filesFor(ctx.file, p).length > 0);
+  return withFiles.length > 0 ? withFiles : ctx.profiles;
+}
 
 /** Names of settings (and 'database') whose effective value is not the same in every profile. */
 export function differences(profiles: Record<string, ProfileModel>): string[] {

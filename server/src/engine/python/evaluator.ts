@@ -107,7 +107,7 @@ export class PyEvaluator {
         const init = this.method(cls, '__init__');
         if (init && init !== fn) {
           const initFrame: Frame = { locals: new Map(), self: frame.self, cls, depth: 1 };
-          this.bindParamsFromDefaults(init, initFrame);
+          this.bindEntryParams(init, cls, initFrame);
           this.execFunctionBody(init, initFrame);
         }
       }

@@ -38,7 +38,8 @@ export const invalidPoolSetting: Rule = {
     if (accepts) {
       for (const name of POOL_ARGS) {
         const s = p.settings[name];
-        if (!s || s.source === 'default' || accepts.includes(name)) continue;
+        // a value that already crashes at start-up is reported once, above
+        if (!s || s.source === 'default' || s.crash || accepts.includes(name)) continue;
         out.push({
           message:
             `${described(ctx, name, s)} is not accepted by ${p.poolClass.name} (${p.poolClass.reason}): create_engine() raises ` +

@@ -32,7 +32,7 @@ export const sqliteInProduction: Rule = {
     return [
       {
         message:
-          `in ${profileLabel(p, ctx.rel)} the database is SQLite (${p.database.url ?? p.database.scheme}, from ${how}). ` +
+          `in ${profileLabel(p, ctx.rel)} the database is SQLite: ${p.database.url ?? p.database.scheme} (${how}). ` +
           `SQLite has one writer at a time: concurrent writes fail with "database is locked". ${advice}`,
         span: writtenAt(src) ?? ctx.pool.span,
       },

@@ -108,6 +108,13 @@ describe('CLI', () => {
     }
   });
 
+  it('the examples/ workspace shows every rule, as the README says', () => {
+    const r = cli(['check', 'examples/', '--format', 'json'], REPO);
+    const rules = new Set(JSON.parse(r.stdout).diagnostics.map((d: { rule: string }) => d.rule));
+    const { RULE_IDS } = require('../rules') as typeof import('../rules');
+    assert.deepStrictEqual([...rules].sort(), [...RULE_IDS].sort());
+  });
+
   it('ships a pre-commit hook that runs `pool-lint check`', () => {
     const YAML = require('yaml') as typeof import('yaml');
     const hooks = YAML.parse(fs.readFileSync(path.join(REPO, '.pre-commit-hooks.yaml'), 'utf8'));

@@ -141,7 +141,7 @@ function databaseOf(url: { v: V; node: SyntaxNode } | undefined, ctx: DetectorCo
   const from = describeSource(source, ctx.rel);
   return {
     kind: parsed.kind,
-    how: `URL scheme '${parsed.scheme}' from ${from}`,
+    how: `URL scheme '${parsed.scheme}' (${from})`,
     scheme: parsed.scheme,
     url: masked,
     source: maskedSource,

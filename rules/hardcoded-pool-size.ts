@@ -1,5 +1,6 @@
 import type { Rule, RuleFinding } from '../server/src/engine/rule';
 import { maybeNetwork, num } from './util';
+import { POOL_CLASS_ACCEPTS } from '../server/src/engine/detectors/sqlalchemy';
 
 const ENV_NAMES: Record<string, string> = { pool_size: 'DB_POOL_SIZE', max_overflow: 'DB_MAX_OVERFLOW' };
 
@@ -21,12 +22,15 @@ export const hardcodedPoolSize: Rule = {
   check(ctx) {
     const p = ctx.profile;
     if (!maybeNetwork(p)) return [];
+    const accepts = POOL_CLASS_ACCEPTS[p.poolClass.name];
     const out: RuleFinding[] = [];
     for (const name of ['pool_size', 'max_overflow']) {
       const s = p.settings[name];
       const v = num(s);
       // a negative size is invalid-pool-setting's business, not a value to carry into the env
       if (!s || s.source !== 'literal' || v === undefined || v < 0 || !s.span || !/^\d+$/.test(s.text ?? '')) continue;
+      // an argument the pool class rejects is invalid-pool-setting's: not a value to make tunable
+      if (accepts && !accepts.includes(name)) continue;
       const envName = ENV_NAMES[name];
       const edits = [
         { file: s.span.file, start: s.span.start, end: s.span.end, newText: `int(os.getenv("${envName}", "${v}"))` },

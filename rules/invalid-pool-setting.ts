@@ -33,6 +33,21 @@ export const invalidPoolSetting: Rule = {
       if (s.crash) out.push({ message: `${name}: ${s.crash} at start-up${s.env?.file !== undefined ? ` (${s.env.name} is set in ${ctx.rel(s.env.file)}:${(s.env.line ?? 0) + 1})` : ''}.`, span: at(name) });
       if (s.warning) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : s.value === false ? 'False' : String(s.value)}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
     }
+    // strings where SQLAlchemy does arithmetic or comparisons: os.getenv() without int()
+    for (const name of ['pool_size', 'max_overflow', 'pool_timeout', 'pool_recycle']) {
+      const s = p.settings[name];
+      if (s && typeof s.value === 'string') {
+        const when = name === 'pool_size' || name === 'max_overflow' ? 'at start-up' : 'on the first checkout';
+        out.push({ message: `${described(ctx, name, s)} is the string '${s.value}', not a number: SQLAlchemy raises TypeError ${when}. Wrap the read in int()${name === 'pool_timeout' ? ' or float()' : ''}.`, span: at(name) });
+      }
+    }
+    for (const name of ['pool_pre_ping', 'pool_use_lifo']) {
+      const s = p.settings[name];
+      // only a string that reads as "off" is a bug: 'true' is truthy as intended
+      if (s && typeof s.value === 'string' && !s.warning && /^(false|0|no|off|n|f|)$/i.test(s.value.trim())) {
+        out.push({ message: `${described(ctx, name, s)} is the string '${s.value}': any non-empty string is true, so ${name} is ${s.value === '' ? 'False' : 'True'}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
+      }
+    }
     // pool arguments the pool class does not accept
     const accepts = POOL_CLASS_ACCEPTS[p.poolClass.name];
     if (accepts) {

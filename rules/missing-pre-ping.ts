@@ -20,8 +20,9 @@ export const missingPrePing: Rule = {
     const p = ctx.profile;
     if (!maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
     const s = p.settings.pool_pre_ping;
-    if (!s || s.source === 'unknown' || s.value === undefined || s.value === true) return [];
-    if (typeof s.value === 'number' && s.value !== 0) return [];
+    if (!s || s.source === 'unknown' || s.value === undefined) return [];
+    // SQLAlchemy tests the value's truth: 1 and any non-empty string ping too
+    if (s.value === true || (typeof s.value === 'number' && s.value !== 0) || (typeof s.value === 'string' && s.value !== '')) return [];
     const assumed = p.database.kind === 'unknown' ? ` (the database is not known: ${p.database.how}; assuming a server database)` : '';
     const edit = ctx.fixes.setSetting(p, 'pool_pre_ping', 'True');
     return [

@@ -15,7 +15,7 @@ describe('CLI', () => {
     const lines = r.stdout.trimEnd().split('\n');
     assert.ok(lines.includes('input/backend/models.py:21:38: warning[sqlite-in-production] ' + lines.find((l) => l.includes('[sqlite-in-production]'))!.split('[sqlite-in-production] ')[1]));
     assert.match(r.stdout, /^input\/backend\/models\.py:25:10: warning\[undersized-pool\] pool holds at most 15 connections.* \[development\] \(fixable\)$/m);
-    assert.match(lines[lines.length - 1], /^Found 4 problems \(0 errors, 3 warnings, 1 info\) in 1 pool; 3 files checked, profiles: development, production\. 3 fixable with --fix\.$/);
+    assert.match(lines[lines.length - 1], /^Found 4 findings \(0 errors, 3 warnings, 1 info\) in 1 pool; 3 files checked, profiles: development, production\. 3 fixable with --fix\.$/);
     assert.ok(!r.stdout.includes('\u001b['), 'colour codes in piped output');
   });
 

@@ -187,3 +187,64 @@ describe('SQLAlchemy detector', () => {
     assert.deepStrictEqual(r.pools[0].differsBetweenProfiles, ['pool_size']);
   });
 });
+
+describe('SQLAlchemy detector on patterns seen in public code', () => {
+  it('an attribute of an imported settings object is unknown, not a literal', async () => {
+    const r = await pools({ 'db.py': 'from sqlalchemy import create_engine\nfrom app.config import settings\ne = create_engine(settings.DATABASE_URL, pool_size=settings.POOL_SIZE)\n' });
+    assert.deepStrictEqual(r.get(0, 'pool_size'), ['unknown', 'unknown']);
+    assert.match(r.pools[0].profiles.development.settings.pool_size.reason!, /app\.config\.settings\.POOL_SIZE is defined outside this file/);
+    assert.match(r.pools[0].profiles.development.database.how, /settings\.DATABASE_URL comes from app\.config\.settings, outside this file/);
+  });
+
+  it('str.format() and concatenations with several unknown parts keep the scheme', async () => {
+    const r = await pools({
+      'db.py': [
+        'import os',
+        'from sqlalchemy import create_engine',
+        'from src import c',
+        'a = create_engine("mysql+pymysql://{}@{}/app".format(os.environ["U"], os.environ["H"]))',
+        "b = create_engine('postgresql://root:' + c.pw() + c.host() + '/db')",
+        'c2 = create_engine("sqlite:///{}".format("app.db"))',
+        '',
+      ].join('\n'),
+    });
+    assert.deepStrictEqual(r.pools.map((p) => p.profiles.development.database.kind), ['mysql', 'postgresql', 'sqlite']);
+    assert.strictEqual(r.pools[2].profiles.development.database.url, 'sqlite:///app.db');
+  });
+
+  it('a call inside `if url.startswith("sqlite")` is a SQLite engine even when the URL is unknown', async () => {
+    const r = await pools({
+      'db.py': [
+        'from sqlalchemy import create_engine',
+        'from app.config import settings',
+        'if settings.DATABASE_URI.startswith("sqlite"):',
+        '    engine = create_engine(settings.DATABASE_URI, connect_args={"check_same_thread": False})',
+        'else:',
+        '    engine = create_engine(settings.DATABASE_URI, pool_pre_ping=True)',
+        '',
+      ].join('\n'),
+    });
+    assert.deepStrictEqual(r.pools.map((p) => p.profiles.development.database.kind), ['sqlite', 'unknown']);
+  });
+
+  it('an unknown parameter keeps its own reason through branches that do not touch it', async () => {
+    const r = await pools({ 'db.py': 'from sqlalchemy import create_engine\ndef make(db_uri, flag):\n    kwargs = {}\n    if flag:\n        kwargs["connect_args"] = {"sslmode": "require"}\n    return create_engine(db_uri, **kwargs)\n' });
+    assert.strictEqual(r.pools[0].profiles.development.database.how, "the URL is not known (parameter 'db_uri' of make())");
+  });
+
+  it('a module name rebound through `global` is unknown, not its initial None', async () => {
+    const r = await pools({ 'db.py': 'from sqlalchemy import create_engine\nCONN = None\ndef configure():\n    global CONN\n    CONN = "postgresql://a@h/d"\ndef orm():\n    return create_engine(CONN)\n' });
+    assert.match(r.pools[0].profiles.development.database.how, /CONN is reassigned by configure\(\) through `global`/);
+  });
+
+  it('sqlmodel.create_engine is SQLAlchemy\'s', async () => {
+    const r = await pools({ 'db.py': 'from sqlmodel import create_engine\ne = create_engine("postgresql://a@h/d", pool_size=5)\n' });
+    assert.strictEqual(r.pools.length, 1);
+  });
+
+  it('NullPool has no size: its model says so instead of listing QueuePool defaults', async () => {
+    const r = await pools({ 'db.py': 'from sqlalchemy import create_engine\nfrom sqlalchemy.pool import NullPool\ne = create_engine("postgresql://a@h/d", poolclass=NullPool)\n' });
+    assert.deepStrictEqual(r.get(0, 'pool_size'), [null, 'default']);
+    assert.strictEqual(r.pools[0].profiles.development.settings.pool_size.reason, 'NullPool has no pool_size');
+  });
+});

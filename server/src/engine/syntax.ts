@@ -58,7 +58,9 @@ function wasmDir(): string {
   for (const dir of candidates) {
     if (fs.existsSync(path.join(dir, 'tree-sitter.wasm'))) return dir;
   }
-  return path.dirname(require.resolve('@vscode/tree-sitter-wasm'));
+  // createRequire: resolved at run time from node_modules (tests run the tsc output this way)
+  const { createRequire } = require('module') as typeof import('module');
+  return path.dirname(createRequire(__filename).resolve('@vscode/tree-sitter-wasm'));
 }
 
 let runtime: Promise<void> | undefined;

@@ -22,14 +22,14 @@ export function toText(result: CheckResult, rel: Rel, color: boolean): string {
   const s = summary(result);
   const total = s.errors + s.warnings + s.infos;
   const parts = [`${s.errors} error${s.errors === 1 ? '' : 's'}`, `${s.warnings} warning${s.warnings === 1 ? '' : 's'}`, `${s.infos} info`];
-  let line = total === 0 ? `No problems found` : `Found ${total} problem${total === 1 ? '' : 's'} (${parts.join(', ')})`;
+  let line = total === 0 ? `No findings` : `Found ${total} finding${total === 1 ? '' : 's'} (${parts.join(', ')})`;
   line += ` in ${s.pools} pool${s.pools === 1 ? '' : 's'}; ${s.files} file${s.files === 1 ? '' : 's'} checked, profiles: ${result.profiles.join(', ')}.`;
   if (s.fixable) line += ` ${s.fixable} fixable with --fix.`;
   const skipped: string[] = [];
   if (s.skippedLarge) skipped.push(`${s.skippedLarge} over 2 MB`);
   if (s.skippedBinary) skipped.push(`${s.skippedBinary} binary`);
   if (skipped.length) line += ` Skipped: ${skipped.join(', ')}.`;
-  if (s.problems) line += ` ${s.problems} file problem${s.problems === 1 ? '' : 's'} reported above.`;
+  if (s.problems) line += ` ${s.problems} file problem${s.problems === 1 ? '' : 's'} listed above.`;
   lines.push(total === 0 ? c('bold', line) : c('bold', line));
   return lines.join('\n') + '\n';
 }

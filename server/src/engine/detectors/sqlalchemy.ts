@@ -37,7 +37,8 @@ export const POOL_CLASS_ACCEPTS: Record<string, string[]> = {
 };
 
 const CONSTRUCTORS = new Set(['create_engine', 'create_async_engine']);
-const MODULES = ['sqlalchemy', 'sqlalchemy.ext.asyncio', 'sqlalchemy.engine', 'sqlalchemy.engine.create', 'sqlalchemy.ext.asyncio.engine'];
+// sqlmodel re-exports SQLAlchemy's create_engine with the same arguments
+const MODULES = ['sqlalchemy', 'sqlalchemy.ext.asyncio', 'sqlalchemy.engine', 'sqlalchemy.engine.create', 'sqlalchemy.ext.asyncio.engine', 'sqlmodel'];
 
 /** Local names that mean create_engine/create_async_engine, from the file's imports. */
 function constructorNames(root: SyntaxNode): { direct: Map<string, string>; modules: Set<string> } {
@@ -106,13 +107,13 @@ function readArgs(call: SyntaxNode, ev: PyEvaluator, ctx: DetectorContext): Call
       const d = ev.evalIn(inner, frame);
       if (d.val.t === 'dict') {
         for (const [k, v] of d.val.entries) {
-          if (k === '*') out.opaque = v.val.t === 'unknown' ? v.val.reason : `keys of ${inner.text}`;
+          if (k === '*') out.opaque = `**${truncate(inner.text, 40)}, whose keys are not all known (${v.val.t === 'unknown' ? v.val.reason : 'a computed key'})`;
           else out.kwargs.set(k, { v });
         }
         const dictNodes = d.val.nodes.filter((n) => n.type === 'dictionary');
         lastDict = dictNodes[dictNodes.length - 1];
       } else {
-        out.opaque = d.val.t === 'unknown' ? d.val.reason : `${inner.text} is not a dict`;
+        out.opaque = `**${truncate(inner.text, 40)}, which is not known (${d.val.t === 'unknown' ? d.val.reason : d.val.t === 'error' ? d.val.message : 'not a dict'})`;
       }
     } else if (a.type !== 'list_splat') {
       if (positional === 0) out.url = { v: ev.evalIn(a, frame), node: a };
@@ -131,7 +132,9 @@ function databaseOf(url: { v: V; node: SyntaxNode } | undefined, ctx: DetectorCo
   const source = toSetting(url.v, url.node, ctx);
   const text = url.v.val.t === 'str' ? url.v.val.v : url.v.val.t === 'unknown' ? url.v.val.prefix : undefined;
   if (text === undefined) {
-    const reason = url.v.val.t === 'unknown' ? url.v.val.reason : url.v.val.t === 'error' ? url.v.val.message : `the URL is a ${url.v.val.t}, not a string`;
+    const v = url.v.val;
+    const reason =
+      v.t === 'unknown' ? v.reason : v.t === 'error' ? v.message : v.t === 'ref' ? `${truncate(url.node.text, 50)} comes from ${v.name.replace(/^<\w+>\./, '').split('.').slice(0, -1).join('.') || 'elsewhere'}, outside this file` : `the URL is ${v.t === 'none' ? 'None' : `a ${v.t}`}, not a string`;
     return { kind: 'unknown', how: `the URL is not known (${reason})`, source: { ...source, value: undefined } };
   }
   const parsed = parseDbUrl(text);
@@ -147,6 +150,33 @@ function databaseOf(url: { v: V; node: SyntaxNode } | undefined, ctx: DetectorCo
     source: maskedSource,
     memory: parsed.memory,
   };
+}
+
+const KIND_WORDS: [RegExp, DatabaseInfo['kind']][] = [
+  [/sqlite/i, 'sqlite'],
+  [/postgres|psycopg|asyncpg/i, 'postgresql'],
+  [/mysql|mariadb/i, 'mysql'],
+];
+
+/**
+ * A call inside `if url.startswith("sqlite"):` (or `if is_sqlite:`, `if db_type == "sqlite":`)
+ * runs only for that database even when the URL itself is not known.
+ */
+function kindFromConditions(call: SyntaxNode, unknownDb: DatabaseInfo): DatabaseInfo {
+  for (let n: SyntaxNode = call; n.parent; n = n.parent) {
+    const p = n.parent;
+    const inConsequence = (p.type === 'if_statement' || p.type === 'elif_clause') && p.childForFieldName('consequence')?.id === n.id;
+    if (!inConsequence) continue;
+    const cond = p.childForFieldName('condition');
+    if (!cond) continue;
+    const text = cond.text;
+    if (/^\s*not\b|!=|\bnot\s+in\b/.test(text) || /\bor\b/.test(text)) continue;
+    const kinds = KIND_WORDS.filter(([re]) => re.test(text)).map(([, k]) => k);
+    if (kinds.length === 1) {
+      return { ...unknownDb, kind: kinds[0], how: `the call runs only when \`${truncate(text, 50)}\` (line ${cond.startPosition.row + 1}); ${unknownDb.how}` };
+    }
+  }
+  return unknownDb;
 }
 
 /** The pool class SQLAlchemy picks when none is given (pool-facts §1, get_pool_class). */
@@ -194,12 +224,13 @@ export const sqlalchemyDetector: Detector = {
           evaluators.set(profile, ev);
         }
         const args = readArgs(call, ev, ctx);
-        const database = databaseOf(args.url, ctx);
+        let database = databaseOf(args.url, ctx);
+        if (database.kind === 'unknown') database = kindFromConditions(call, database);
         const settings: Record<string, Setting> = {};
         for (const name of SQLALCHEMY_SETTINGS) {
           const given = args.kwargs.get(name);
           if (given) settings[name] = toSetting(given.v, given.node, ctx);
-          else if (args.opaque) settings[name] = { value: undefined, source: 'unknown', reason: `may be set in ${args.opaque}`, span };
+          else if (args.opaque) settings[name] = { value: undefined, source: 'unknown', reason: `may be set by ${args.opaque}`, span };
           else {
             const d = SQLALCHEMY_DEFAULTS[name];
             settings[name] = { value: d.value, source: 'default', default: { library: 'SQLAlchemy', version: SQLALCHEMY_ASSUMED_VERSION, cite: d.cite } };
@@ -215,6 +246,15 @@ export const sqlalchemyDetector: Detector = {
               : pc.source === 'unknown' || (pc.source === 'env' && pc.value === undefined)
                 ? { name: 'unknown', source: 'unknown' as const, reason: pc.reason ?? 'poolclass is not known' }
                 : { name: fallback.name, source: 'default' as const, reason: fallback.reason };
+        // settings the pool class does not have are no defaults of it (NullPool has no size)
+        const accepts = POOL_CLASS_ACCEPTS[poolClass.name];
+        if (accepts) {
+          for (const name of ['pool_size', 'max_overflow', 'pool_timeout', 'pool_use_lifo']) {
+            if (!accepts.includes(name) && settings[name].source === 'default') {
+              settings[name] = { value: null, source: 'default', reason: `${poolClass.name} has no ${name}`, default: settings[name].default };
+            }
+          }
+        }
         profiles[profile] = {
           profile,
           envFiles: envFiles.map((f) => f.file),

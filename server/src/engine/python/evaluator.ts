@@ -72,6 +72,8 @@ export class PyEvaluator {
    * (or up to the target when it is at module level), then the enclosing functions up to it.
    */
   frameAt(target: SyntaxNode): Frame {
+    // each top-level question gets the whole budget; nested call-site lookups share it
+    if (this.entryDepth === 0) this.steps = 0;
     const chain: SyntaxNode[] = [];
     for (let p = target.parent; p; p = p.parent) {
       if (p.type === 'function_definition' || p.type === 'class_definition') chain.unshift(p);
@@ -87,6 +89,7 @@ export class PyEvaluator {
         } finally {
           this.moduleScope = saved;
         }
+        this.forgetGlobals(frame.locals);
         return frame;
       }
       const module = this.module();
@@ -144,8 +147,21 @@ export class PyEvaluator {
       const frame: Frame = { locals: new Map(), depth: 0 };
       this.moduleScope = frame.locals;
       this.execBlock(this.root.namedChildren, frame);
+      this.forgetGlobals(frame.locals);
     }
     return this.moduleScope;
+  }
+
+  /** Module names a function rebinds with `global` may hold anything by the time they are read. */
+  private forgetGlobals(scope: Scope): void {
+    for (const g of this.root.descendantsOfType('global_statement')) {
+      let fn: SyntaxNode | null = g.parent;
+      while (fn && fn.type !== 'function_definition') fn = fn.parent;
+      const fname = fn?.childForFieldName('name')?.text ?? '?';
+      for (const id of g.namedChildren) {
+        if (id.type === 'identifier') scope.set(id.text, unknown(`${id.text} is reassigned by ${fname}() through \`global\``));
+      }
+    }
   }
 
   private enclosingClass(fn: SyntaxNode): SyntaxNode | null {
@@ -995,6 +1011,8 @@ export class PyEvaluator {
         const hit = needles.some((n) => (method === 'startswith' ? s.startsWith(n) : s.endsWith(n)));
         return { val: { t: 'bool', v: hit } };
       }
+      case 'format':
+        return this.strFormat(s, args, node);
       case 'replace': {
         const [a, b] = [argStrs(args[0]), argStrs(args[1])];
         if (a && b) return { val: { t: 'str', v: s.split(a[0]).join(b[0]) }, origin };
@@ -1003,6 +1021,31 @@ export class PyEvaluator {
       default:
         return unknown(`${truncate(node.text)} is not followed`);
     }
+  }
+
+  /** str.format with positional and keyword arguments; unknown ones keep the known beginning. */
+  private strFormat(template: string, positional: V[], node: SyntaxNode): V {
+    // named fields ({user}) are not followed: they end the known beginning
+    let out = '';
+    let auto = 0;
+    const re = /\{\{|\}\}|\{([^{}]*)\}/g;
+    let last = 0;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(template)) !== null) {
+      out += template.slice(last, m.index);
+      last = m.index + m[0].length;
+      if (m[0] === '{{' || m[0] === '}}') {
+        out += m[0][0];
+        continue;
+      }
+      const field = m[1].split(/[!:]/)[0];
+      const v = field === '' ? positional[auto++] : /^\d+$/.test(field) ? positional[Number(field)] : undefined;
+      const str = v ? this.toStr(v.val) : undefined;
+      if (str === undefined) return unknown(`${truncate(node.text)} has parts that are not known`, out || undefined);
+      out += str;
+    }
+    out += template.slice(last);
+    return { val: { t: 'str', v: out } };
   }
 
   /** startswith on a string whose beginning alone is known (an f-string URL, say). */
@@ -1082,6 +1125,8 @@ export class PyEvaluator {
       }
     }
     if (op === '+' && (l.val.t === 'str' || r.val.t === 'str')) return this.concat([l, r], node);
+    // 'mysql://' + a() + b(): the beginning is still known
+    if (op === '+' && l.val.t === 'unknown' && l.val.prefix) return unknown(`${truncate(node.text)} has parts that are not known`, l.val.prefix);
     if (op === '%' && l.val.t === 'str') return unknown(`${truncate(node.text)} is formatted at run time`);
     return unknown(`cannot evaluate ${truncate(node.text)}`);
   }

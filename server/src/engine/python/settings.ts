@@ -18,8 +18,11 @@ function jsonOf(v: V): JsonValue | undefined {
       return v.val.v;
     case 'none':
       return null;
-    case 'ref':
-      return v.val.name.split('.').pop() ?? v.val.name;
+    case 'ref': {
+      // a reference is a value only when it names a pool class (poolclass=NullPool)
+      const last = v.val.name.split('.').pop() ?? v.val.name;
+      return POOL_CLASSES.has(last) ? last : undefined;
+    }
     default:
       return undefined;
   }
@@ -34,6 +37,8 @@ function firstEnv(o: Origin | undefined): Extract<Origin, { k: 'env' }> | undefi
   }
   return undefined;
 }
+
+export const POOL_CLASSES = new Set(['QueuePool', 'AsyncAdaptedQueuePool', 'FallbackAsyncAdaptedQueuePool', 'SingletonThreadPool', 'NullPool', 'StaticPool', 'AssertionPool']);
 
 const FALSY_WORDS = new Set(['false', '0', 'no', 'off', 'n', 'f']);
 
@@ -81,6 +86,11 @@ export function toSetting(v: V, written: SyntaxNode | undefined, ctx: SpanContex
   } else if (written) {
     s.span = nodeSpan(ctx.file, ctx.lines, written);
     s.text = truncate(written.text, 80);
+  }
+  if (v.val.t === 'ref' && value === undefined) {
+    s.source = s.source === 'env' ? 'env' : 'unknown';
+    s.reason = v.val.name.startsWith('<') ? `${s.text ?? 'the value'} is not a plain value` : `${v.val.name.replace(/^<\w+>\./, '')} is defined outside this file`;
+    if (!s.span && written) s.span = nodeSpan(ctx.file, ctx.lines, written);
   }
   if (v.val.t === 'unknown') {
     s.source = s.source === 'env' ? 'env' : 'unknown';

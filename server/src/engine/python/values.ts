@@ -145,6 +145,8 @@ export function mergeV(values: V[], reason: string): V {
   if (values.length === 0) return unknown(reason);
   if (values.length === 1) return values[0];
   const first = values[0];
+  // the same value object on every path (a parameter no branch touched) keeps its own reason
+  if (values.every((v) => v === first)) return first;
   if (values.every((v) => sameVal(v.val, first.val))) return first;
   if (values.every((v) => v.val.t === 'dict')) {
     const keys = new Set<string>();

@@ -248,3 +248,37 @@ describe('SQLAlchemy detector on patterns seen in public code', () => {
     assert.strictEqual(r.pools[0].profiles.development.settings.pool_size.reason, 'NullPool has no pool_size');
   });
 });
+
+describe('SQLAlchemy detector across the workspace\'s own modules', () => {
+  it('follows `from pkg.config import X`, relative imports and `import pkg.config` into sibling files', async () => {
+    const r = await pools({
+      'app/__init__.py': '',
+      'app/config.py': 'import os\nDATABASE_URL = os.getenv("DATABASE_URL", "sqlite:///./dev.db")\nPOOL_SIZE = int(os.getenv("POOL_SIZE", "8"))\n',
+      'app/settings.py': 'MAX_OVERFLOW = 3\n',
+      'app/db.py': [
+        'from sqlalchemy import create_engine',
+        'from app.config import DATABASE_URL, POOL_SIZE as SIZE',
+        'from . import settings',
+        'import app.config',
+        'e = create_engine(DATABASE_URL, pool_size=SIZE, max_overflow=settings.MAX_OVERFLOW, pool_recycle=app.config.POOL_SIZE)',
+        '',
+      ].join('\n'),
+      '.env': 'DATABASE_URL=postgresql://u:pw@db/app\nPOOL_SIZE=30\n',
+    });
+    const dev = r.pools[0].profiles.development;
+    assert.strictEqual(dev.database.kind, 'postgresql');
+    assert.deepStrictEqual(r.get(0, 'pool_size'), [30, 'env']);
+    assert.deepStrictEqual(r.get(0, 'max_overflow'), [3, 'literal']);
+    assert.deepStrictEqual(r.get(0, 'pool_recycle'), [30, 'env']);
+    assert.strictEqual(path.basename(dev.settings.max_overflow.span!.file), 'settings.py', 'the span points into the module that writes the value');
+  });
+
+  it('an import cycle ends in unknown', async () => {
+    const r = await pools({
+      'a.py': 'from b import Y\nX = Y\n',
+      'b.py': 'from a import X\nY = X\n',
+      'db.py': 'from sqlalchemy import create_engine\nfrom a import X\ne = create_engine("postgresql://h/d", pool_size=X)\n',
+    });
+    assert.deepStrictEqual(r.get(0, 'pool_size'), ['unknown', 'unknown']);
+  });
+});

@@ -3,7 +3,8 @@ import * as path from 'path';
 import type { FileProblem, Finding, PoolModel, Severity } from './model';
 import { EnvResolver, type ReadFile } from './envfiles';
 import { loadConfig, type EngineConfig } from './config';
-import { parse, LineIndex } from './syntax';
+import { parse, LineIndex, registerSource } from './syntax';
+import { PythonModules } from './python/modules';
 import { walk, readText, type WalkStats } from './workspace';
 import { FixBuilder } from './fixes';
 import { pinnedVersions } from './versions';
@@ -64,6 +65,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   const versions = pinnedVersions(root, read);
   const { files, stats } = walk(opts.paths?.length ? opts.paths.map((p) => path.resolve(p)) : [root], config.exclude, problems);
   const pools: PoolModel[] = [];
+  const modules = new PythonModules(root, read);
   let parsed = 0;
   const binary: string[] = [];
   for (const file of files) {
@@ -89,6 +91,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
     }
     try {
       const lines = new LineIndex(text);
+      registerSource(tree, file, lines);
       if (tree.rootNode.hasError) {
         const err = firstError(tree.rootNode);
         const pos = err ? lines.position(err.startIndex) : undefined;
@@ -96,7 +99,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
       }
       for (const d of detectors) {
         try {
-          pools.push(...d.detect({ file, text, lines, tree, env, profiles, versions, rel }));
+          pools.push(...d.detect({ file, text, lines, tree, env, profiles, versions, rel, modules }));
         } catch (e) {
           problems.push({ file, message: `internal error in the ${d.id} detector: ${maskSecrets((e as Error).message)}; other files are still checked` });
         }
@@ -105,6 +108,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
       tree.delete();
     }
   }
+  modules.dispose();
   stats.skippedBinary.push(...binary);
   problems.push(...env.problems);
   const findings = runRules(pools, config, read, rel, env);

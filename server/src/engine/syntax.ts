@@ -25,6 +25,7 @@ export interface SyntaxNode {
   readonly isMissing: boolean;
   readonly hasError: boolean;
   readonly parent: SyntaxNode | null;
+  readonly tree: Tree;
   readonly children: SyntaxNode[];
   readonly namedChildren: SyntaxNode[];
   readonly childCount: number;
@@ -99,6 +100,12 @@ export async function getParser(id: LanguageId): Promise<TS.Parser> {
   return parser;
 }
 
+/** Parses with a parser already loaded by `getParser` (for code that cannot await). */
+export function parseSync(id: LanguageId, text: string): Tree | undefined {
+  const parser = parsers.get(id);
+  return parser ? ((parser.parse(text) ?? undefined) as unknown as Tree | undefined) : undefined;
+}
+
 export async function parse(id: LanguageId, text: string): Promise<Tree> {
   const parser = await getParser(id);
   const tree = parser.parse(text);
@@ -141,7 +148,19 @@ export class LineIndex {
   }
 }
 
-/** The span of a node. Offsets come from startIndex/endIndex, which are UTF-16 indices here. */
+/** Which file each parsed tree is, so a node from an imported module maps to its own file. */
+const sources = new WeakMap<object, { file: string; lines: LineIndex }>();
+
+export function registerSource(tree: Tree, file: string, lines: LineIndex): void {
+  sources.set(tree, { file, lines });
+}
+
+/**
+ * The span of a node. Offsets come from startIndex/endIndex, which are UTF-16 indices here. A node
+ * of another registered tree (an imported module) gets that tree's file and lines.
+ */
 export function nodeSpan(file: string, lines: LineIndex, node: SyntaxNode): Span {
+  const own = sources.get(node.tree);
+  if (own && own.file !== file) return own.lines.span(own.file, node.startIndex, node.endIndex);
   return lines.span(file, node.startIndex, node.endIndex);
 }

@@ -220,7 +220,7 @@ export const sqlalchemyDetector: Detector = {
         const envFiles = ctx.env.filesFor(ctx.file, profile);
         let ev = evaluators.get(profile);
         if (!ev) {
-          ev = new PyEvaluator(root, new ProfileEnv(profile, envFiles));
+          ev = new PyEvaluator(root, new ProfileEnv(profile, envFiles), { file: ctx.file, loader: ctx.modules });
           evaluators.set(profile, ev);
         }
         const args = readArgs(call, ev, ctx);

@@ -1,6 +1,7 @@
 import type { LanguageId, LineIndex, Tree } from '../syntax';
 import type { EnvResolver } from '../envfiles';
 import type { PoolModel } from '../model';
+import type { ModuleLoader } from '../python/evaluator';
 
 export interface DetectorContext {
   file: string;
@@ -14,6 +15,8 @@ export interface DetectorContext {
   versions: Map<string, { version: string; source: string }>;
   /** Display form of a path, for text the model carries (how a value was known). */
   rel(file: string): string;
+  /** Follows imports of the workspace's own Python modules. */
+  modules?: ModuleLoader;
 }
 
 export interface Detector {

@@ -43,14 +43,23 @@ function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
 
+/** Follows `from x import y` into the workspace's own modules. */
+export interface ModuleLoader {
+  value(fromFile: string, module: string, name: string, env: ProfileEnv): V | undefined;
+}
+
 /** Evaluates expressions of one file under one environment profile. */
 export class PyEvaluator {
   private steps = 0;
   private moduleScope: Scope | undefined;
   private readonly functions = new Map<string, SyntaxNode>();
   private readonly classes = new Map<string, SyntaxNode>();
+  private readonly file?: string;
+  private readonly loader?: ModuleLoader;
 
-  constructor(readonly root: SyntaxNode, readonly env: ProfileEnv) {
+  constructor(readonly root: SyntaxNode, readonly env: ProfileEnv, opts: { file?: string; loader?: ModuleLoader } = {}) {
+    this.file = opts.file;
+    this.loader = opts.loader;
     for (const stmt of root.namedChildren) {
       const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
       if (!def) continue;
@@ -122,6 +131,23 @@ export class PyEvaluator {
       if (e instanceof BudgetExceeded) return { locals: new Map(), depth: 0 };
       throw e;
     }
+  }
+
+  /** A module-level name as another module importing it sees it; undefined when not a plain value. */
+  exported(name: string): V | undefined {
+    try {
+      const v = this.module().get(name);
+      if (!v || (v.val.t === 'ref' && v.val.name.startsWith('<'))) return undefined;
+      return v;
+    } catch (e) {
+      if (e instanceof BudgetExceeded) return undefined;
+      throw e;
+    }
+  }
+
+  private imported(module: string, name: string): V | undefined {
+    if (!this.loader || !this.file) return undefined;
+    return this.loader.value(this.file, module, name, this.env);
   }
 
   evalIn(node: SyntaxNode, frame: Frame): V {
@@ -540,14 +566,13 @@ export class PyEvaluator {
       return;
     }
     const mod = stmt.childForFieldName('module_name')?.text ?? '';
+    const qualified = (name: string) => `${mod}${mod.endsWith('.') ? '' : '.'}${name}`;
     for (const n of stmt.childrenForFieldName('name')) {
-      if (n.type === 'aliased_import') {
-        const name = n.childForFieldName('name')?.text;
-        const alias = n.childForFieldName('alias')?.text;
-        if (name && alias) frame.locals.set(alias, { val: { t: 'ref', name: `${mod}.${name}` } });
-      } else if (n.type === 'dotted_name') {
-        frame.locals.set(n.text, { val: { t: 'ref', name: `${mod}.${n.text}` } });
-      }
+      const name = n.type === 'aliased_import' ? n.childForFieldName('name')?.text : n.type === 'dotted_name' ? n.text : undefined;
+      const alias = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : name;
+      if (!name || !alias) continue;
+      // a value from one of the workspace's own modules, else a reference to the name
+      frame.locals.set(alias, this.imported(mod, name) ?? { val: { t: 'ref', name: qualified(name) } });
     }
   }
 
@@ -830,6 +855,10 @@ export class PyEvaluator {
         const cls = this.classes.get(obj.val.name.slice(8));
         const ca = cls && this.classAttr(cls, attr);
         if (ca) return ca;
+      }
+      if (!obj.val.name.startsWith('<') && !obj.val.name.startsWith('os') && !obj.val.name.startsWith('builtins.')) {
+        const v = this.imported(obj.val.name, attr);
+        if (v) return v;
       }
       return { val: { t: 'ref', name: `${obj.val.name}.${attr}` } };
     }

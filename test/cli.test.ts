@@ -85,6 +85,21 @@ describe('CLI', () => {
     }
   });
 
+  it('--fix keeps a byte-order mark and CRLF line endings', () => {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-crlf-'));
+    try {
+      const src = ['from sqlalchemy import create_engine', 'engine = create_engine(', '    "postgresql://app@db/app",', '    pool_size=40,', ')', ''].join('\r\n');
+      fs.writeFileSync(path.join(tmp, 'db.py'), '\ufeff' + src);
+      cli(['check', '--fix'], tmp);
+      const out = fs.readFileSync(path.join(tmp, 'db.py'), 'utf8');
+      assert.ok(out.startsWith('\ufeffimport os\r\n') || out.startsWith('\ufefffrom sqlalchemy'), JSON.stringify(out.slice(0, 40)));
+      assert.ok(!/[^\r]\n/.test(out), `a bare LF was added: ${JSON.stringify(out)}`);
+      assert.match(out, /pool_pre_ping=True,?\r\n/);
+    } finally {
+      fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
   it('never prints a password from any URL it read, in any format', () => {
     const secrets = new Set<string>();
     for (const c of cases()) {

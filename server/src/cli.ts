@@ -33,6 +33,18 @@ Exit status: 0 no finding at warning or above; 1 findings at warning or above; 2
 
 class UsageError extends Error {}
 
+function hasBom(file: string): boolean {
+  try {
+    const fd = fs.openSync(file, 'r');
+    const buf = Buffer.alloc(3);
+    fs.readSync(fd, buf, 0, 3, 0);
+    fs.closeSync(fd);
+    return buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf;
+  } catch {
+    return false;
+  }
+}
+
 interface Args {
   command: string;
   paths: string[];
@@ -113,7 +125,8 @@ async function main(argv: string[]): Promise<number> {
   let result;
   let fixedNote = '';
   if (args.fix) {
-    const r = await fixAll(opts, (file, text) => fs.writeFileSync(file, text));
+    // the engine reads files without their byte-order mark; a file that had one keeps it
+    const r = await fixAll(opts, (file, text) => fs.writeFileSync(file, hasBom(file) ? `\ufeff${text}` : text));
     result = r.result;
     if (r.applied > 0) fixedNote = `Fixed ${r.applied} problem${r.applied === 1 ? '' : 's'} in ${r.files.length} file${r.files.length === 1 ? '' : 's'}: ${r.files.map(rel).join(', ')}.\n`;
   } else {

@@ -10,6 +10,11 @@ export class FixBuilder {
     return this.read(file) ?? '';
   }
 
+  /** The file's own line ending, for the lines a fix adds. */
+  private eol(file: string): string {
+    return this.text(file).includes('\r\n') ? '\r\n' : '\n';
+  }
+
   /** Replaces a literal number, keeping string quotes when the literal is a string ("20" -> "40"). */
   replaceLiteral(span: Span, newValue: string): TextEdit {
     const text = this.text(span.file).slice(span.start, span.end);
@@ -72,12 +77,13 @@ export class FixBuilder {
         // insert after the last item's line: `,` after it when it has none, then our line
         const insertAt = lines.lineEnd(lastLine);
         if (hasTrailingComma) {
-          return { file: target.span.file, start: insertAt, end: insertAt, newText: `\n${indent}${item},` };
+          return { file: target.span.file, start: insertAt, end: insertAt, newText: `${this.eol(target.span.file)}${indent}${item},` };
         }
         const commaAt = open + 1 + body.trimEnd().length;
-        if (commaAt === insertAt) return { file: target.span.file, start: insertAt, end: insertAt, newText: `,\n${indent}${item}` };
+        const nl = this.eol(target.span.file);
+        if (commaAt === insertAt) return { file: target.span.file, start: insertAt, end: insertAt, newText: `,${nl}${indent}${item}` };
         // a comment follows the last item: put the comma right after the item
-        return { file: target.span.file, start: commaAt, end: insertAt, newText: `,${text.slice(commaAt, insertAt)}\n${indent}${item}` };
+        return { file: target.span.file, start: commaAt, end: insertAt, newText: `,${text.slice(commaAt, insertAt)}${nl}${indent}${item}` };
       }
     }
     const body = trimmed.trimEnd();
@@ -124,7 +130,7 @@ export class FixBuilder {
     }
     let offset = 0;
     for (let i = 0; i <= after; i++) offset += lines[i].length + 1;
-    return { file, start: offset, end: offset, newText: 'import os\n' };
+    return { file, start: offset, end: offset, newText: `import os${this.eol(file)}` };
   }
 
   /** Adds `KEY=value` to a .env.example that lacks the key. */
@@ -132,8 +138,9 @@ export class FixBuilder {
     const text = this.read(file);
     if (text === undefined) return undefined;
     if (new RegExp(`^\\s*(export\\s+)?${key}\\s*=`, 'm').test(text)) return undefined;
-    const sep = text.length > 0 && !text.endsWith('\n') ? '\n' : '';
-    return { file, start: text.length, end: text.length, newText: `${sep}${key}=${value}\n` };
+    const nl = this.eol(file);
+    const sep = text.length > 0 && !text.endsWith('\n') ? nl : '';
+    return { file, start: text.length, end: text.length, newText: `${sep}${key}=${value}${nl}` };
   }
 
   fix(description: string, edits: (TextEdit | undefined)[]): Fix | undefined {

@@ -30,15 +30,6 @@ interface ExecResult {
 
 class BudgetExceeded extends Error {}
 
-export function nodeText(n: SyntaxNode): string {
-  return n.text;
-}
-
-function strip(n: SyntaxNode | null): SyntaxNode | null {
-  while (n && n.type === 'parenthesized_expression') n = n.namedChildren[0] ?? null;
-  return n;
-}
-
 function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
@@ -101,7 +92,7 @@ export class PyEvaluator {
         this.forgetGlobals(frame.locals);
         return frame;
       }
-      const module = this.module();
+      this.module();
       const fn = [...chain].reverse().find((n) => n.type === 'function_definition');
       if (!fn) {
         // a class body: its statements run in order up to the target
@@ -123,7 +114,6 @@ export class PyEvaluator {
           this.execFunctionBody(init, initFrame);
         }
       }
-      void module;
       const body = fn.childForFieldName('body');
       if (body) this.execBlock(body.namedChildren, frame, target);
       return frame;
@@ -612,9 +602,8 @@ export class PyEvaluator {
       this.assignTo(left, v, frame);
       return;
     }
-    const v = this.eval(right, frame);
-    // a fresh copy so later mutations of one name do not leak into another
-    this.assignTo(left, v.val.t === 'dict' && right.type !== 'dictionary' ? v : v, frame);
+    // names share a dict as Python does: `b = a; b["k"] = 1` changes a too
+    this.assignTo(left, this.eval(right, frame), frame);
   }
 
   private execAugmented(a: SyntaxNode, frame: Frame): void {
@@ -1235,4 +1224,3 @@ export function truncate(s: string, n = 60): string {
   return one.length > n ? `${one.slice(0, n - 1)}…` : one;
 }
 
-export { strip };

@@ -52,12 +52,14 @@ export class FixBuilder {
    * it: one argument per line keeps one per line (with the trailing-comma habit), else inline.
    */
   insertSetting(target: InsertTarget, name: string, pyValue: string): TextEdit {
+    if (target.kind === 'chain') return this.insertChainCall(target, name, pyValue);
     const text = this.text(target.span.file);
     const open = target.span.start; // '(' or '{'
     const close = target.span.end - 1; // ')' or '}'
     const inner = text.slice(open + 1, close);
-    const quote = /(['"])[A-Za-z_]\w*\1\s*:/.exec(inner)?.[1] ?? '"';
-    const item = target.kind === 'dict' ? `${quote}${name}${quote}: ${pyValue}` : `${name}=${pyValue}`;
+    const quoted = /(['"])[A-Za-z_$][\w$]*\1\s*:/.exec(inner);
+    const quote = quoted?.[1] ?? (target.kind === 'object' ? '' : '"');
+    const item = target.kind === 'call' ? `${name}=${pyValue}` : `${quote}${name}${quote}: ${pyValue}`;
     const trimmed = inner.replace(/\s+$/, '');
     if (trimmed.trim() === '') {
       return { file: target.span.file, start: open + 1, end: close, newText: item };
@@ -90,6 +92,18 @@ export class FixBuilder {
     const at = open + 1 + body.length;
     if (body.endsWith(',')) return { file: target.span.file, start: at, end: at, newText: ` ${item}` };
     return { file: target.span.file, start: at, end: at, newText: `, ${item}` };
+  }
+
+  /** Adds `.name(value)` to a Rust builder chain right after the expression it starts with. */
+  private insertChainCall(target: InsertTarget, name: string, value: string): TextEdit {
+    const text = this.text(target.span.file);
+    const after = text.slice(target.span.end);
+    const next = /^([ \t]*)(\r?\n)([ \t]*)\./.exec(after);
+    if (next) {
+      // one call per line (rustfmt): a new line with the chain's indentation
+      return { file: target.span.file, start: target.span.end, end: target.span.end, newText: `${next[2]}${next[3]}.${name}(${value})` };
+    }
+    return { file: target.span.file, start: target.span.end, end: target.span.end, newText: `.${name}(${value})` };
   }
 
   /** Sets a setting to a Python value: replaces it where written in code, else adds it. */

@@ -5,7 +5,7 @@ import { EnvResolver, type ReadFile } from './envfiles';
 import { loadConfig, type EngineConfig } from './config';
 import { parse, LineIndex, registerSource } from './syntax';
 import { PythonModules } from './python/modules';
-import { walk, readText, type WalkStats } from './workspace';
+import { walk, readText, languageOf, isEnvFile, type WalkStats } from './workspace';
 import { FixBuilder } from './fixes';
 import { pinnedVersions } from './versions';
 import type { Detector } from './detectors/types';
@@ -75,16 +75,18 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
       binary.push(file);
       continue;
     }
-    if (!base.endsWith('.py')) {
-      if (base === '.env' || base.includes('.env')) env.load(file); // reports malformed lines
+    const language = languageOf(file);
+    if (!language) {
+      if (isEnvFile(base)) env.load(file); // reports malformed lines
       continue;
     }
-    const detectors = DETECTORS.filter((d) => d.language === 'python' && d.prefilter.test(text));
+    // the cheap test first: a file without a pool-related token is never parsed
+    const detectors = DETECTORS.filter((d) => d.language === language && d.prefilter.test(text));
     if (detectors.length === 0) continue;
     parsed++;
     let tree;
     try {
-      tree = await parse('python', text);
+      tree = await parse(language, text);
     } catch (e) {
       problems.push({ file, message: `cannot parse: ${(e as Error).message}` });
       continue;

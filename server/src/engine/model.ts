@@ -70,10 +70,17 @@ export interface DatabaseInfo {
   memory?: boolean;
 }
 
-/** Where a fix may add a setting that is not written yet. */
+/**
+ * Where a fix may add a setting that is not written yet:
+ * - `call`: a Python argument list, `(...)`: adds `name=value`;
+ * - `dict`: a Python dict literal, `{...}`: adds `"name": value`;
+ * - `object`: a JS/TS object literal, `{...}`: adds `name: value`;
+ * - `chain`: a Rust builder chain; `span` is the expression the chain starts with
+ *   (`PgPoolOptions::new()`): adds `.name(value)` right after it, on its own line when the chain
+ *   is written one call per line.
+ */
 export interface InsertTarget {
-  kind: 'call' | 'dict';
-  /** Span of the argument_list or dictionary node. */
+  kind: 'call' | 'dict' | 'object' | 'chain';
   span: Span;
 }
 
@@ -101,6 +108,8 @@ export interface PoolModel {
   differsBetweenProfiles: string[];
   /** Library version the defaults hold for (from the project's requirements, or the assumed one). */
   libraryVersion: { version: string; source: string };
+  /** node-postgres: whether the module attaches pool.on('error', ...), and where a listener would go. */
+  errorListener?: { attached: boolean; variable?: string; insertAfter?: Span };
 }
 
 export interface TextEdit {

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileProblem } from './model';
+import type { LanguageId } from './syntax';
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '.tox', '.nox', 'target', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'site-packages', 'dist', 'build', '.next', 'out']);
@@ -15,9 +16,27 @@ export interface WalkStats {
   skippedBinary: string[];
 }
 
-export function isCandidate(file: string): boolean {
+const LANGUAGES: [RegExp, LanguageId][] = [
+  [/\.py$/, 'python'],
+  [/\.rs$/, 'rust'],
+  [/\.tsx$/, 'tsx'],
+  [/\.(ts|mts|cts)$/, 'typescript'],
+  [/\.(js|mjs|cjs|jsx)$/, 'javascript'],
+];
+
+/** The grammar a source file is parsed with; undefined for config and env files. */
+export function languageOf(file: string): LanguageId | undefined {
   const base = path.basename(file);
-  return base.endsWith('.py') || base === '.env' || base.startsWith('.env.') || base.endsWith('.env');
+  if (base.endsWith('.d.ts')) return undefined;
+  return LANGUAGES.find(([re]) => re.test(base))?.[1];
+}
+
+export function isEnvFile(base: string): boolean {
+  return base === '.env' || base.startsWith('.env.') || base.endsWith('.env');
+}
+
+export function isCandidate(file: string): boolean {
+  return languageOf(file) !== undefined || isEnvFile(path.basename(file));
 }
 
 interface IgnoreLayer {

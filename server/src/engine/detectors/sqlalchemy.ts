@@ -8,7 +8,7 @@ import { PyEvaluator, truncate } from '../python/evaluator';
 import type { V } from '../python/values';
 import { toSetting, describeSource } from '../python/settings';
 import { parseDbUrl, maskUrl } from '../urls';
-import type { Detector, DetectorContext } from './types';
+import { activeProfiles, differences, type Detector, type DetectorContext } from './types';
 import { compareVersions } from '../versions';
 
 export const SQLALCHEMY_ASSUMED_VERSION = '2.0';
@@ -280,27 +280,3 @@ export const sqlalchemyDetector: Detector = {
   },
 };
 
-/**
- * The profiles worth evaluating for a file: those with env files of their own. A profile without
- * any (production configured by the platform, say) would only repeat the code's fallbacks as if
- * they were its values, so it is left out, unless no profile has files (then all are the same and
- * findings say so) or the user asked for that one profile.
- */
-export function activeProfiles(ctx: DetectorContext): string[] {
-  if (ctx.profiles.length <= 1) return ctx.profiles;
-  const withFiles = ctx.profiles.filter((p) => ctx.env.filesFor(ctx.file, p).length > 0);
-  return withFiles.length > 0 ? withFiles : ctx.profiles;
-}
-
-/** Names of settings (and 'database') whose effective value is not the same in every profile. */
-export function differences(profiles: Record<string, ProfileModel>): string[] {
-  const list = Object.values(profiles);
-  if (list.length < 2) return [];
-  const out: string[] = [];
-  if (new Set(list.map((p) => `${p.database.kind}|${p.database.url ?? ''}`)).size > 1) out.push('database');
-  for (const name of Object.keys(list[0].settings)) {
-    const vals = new Set(list.map((p) => JSON.stringify([p.settings[name]?.value ?? null, p.settings[name]?.source])));
-    if (vals.size > 1) out.push(name);
-  }
-  return out;
-}

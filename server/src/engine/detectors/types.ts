@@ -1,6 +1,6 @@
 import type { LanguageId, LineIndex, Tree } from '../syntax';
 import type { EnvResolver } from '../envfiles';
-import type { PoolModel } from '../model';
+import type { PoolModel, ProfileModel } from '../model';
 import type { ModuleLoader } from '../python/evaluator';
 
 export interface DetectorContext {
@@ -26,4 +26,30 @@ export interface Detector {
   /** A cheap test on the raw text: files that fail it are never parsed for this detector. */
   prefilter: RegExp;
   detect(ctx: DetectorContext): PoolModel[];
+}
+
+/**
+ * The profiles worth evaluating for a file: those with env files of their own. A profile without
+ * any (production configured by the platform, say) would only repeat the code's fallbacks as if
+ * they were its values, so it is left out, unless no profile has files (then all are the same and
+ * findings say so) or the user asked for that one profile.
+ */
+export function activeProfiles(ctx: DetectorContext): string[] {
+  if (ctx.profiles.length <= 1) return ctx.profiles;
+  const withFiles = ctx.profiles.filter((p) => ctx.env.filesFor(ctx.file, p).length > 0);
+  return withFiles.length > 0 ? withFiles : ctx.profiles;
+}
+
+
+/** Names of settings (and 'database') whose effective value is not the same in every profile. */
+export function differences(profiles: Record<string, ProfileModel>): string[] {
+  const list = Object.values(profiles);
+  if (list.length < 2) return [];
+  const out: string[] = [];
+  if (new Set(list.map((p) => `${p.database.kind}|${p.database.url ?? ''}`)).size > 1) out.push('database');
+  for (const name of Object.keys(list[0].settings)) {
+    const vals = new Set(list.map((p) => JSON.stringify([p.settings[name]?.value ?? null, p.settings[name]?.source])));
+    if (vals.size > 1) out.push(name);
+  }
+  return out;
 }

@@ -15,13 +15,32 @@ export const hardcodedPoolSize: Rule = {
       'environment variable with the current value as fallback keeps today\'s behaviour and makes it tunable per environment.',
     thresholdSource: 'https://12factor.net/config; SQLAlchemy pool_size/max_overflow (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441)',
     fixable: true,
-    fixDescription: 'Replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow), adds `import os` when missing, and adds the key to .env.example when the project has one.',
-    appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing).',
-    examples: [{ bad: 'create_engine(url, pool_size=20)', good: 'create_engine(url, pool_size=int(os.getenv("DB_POOL_SIZE", "20")))' }],
+    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); both add the key to .env.example when the project has one.',
+    appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell) and node-postgres pools. Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing).',
+    examples: [
+      { bad: 'create_engine(url, pool_size=20)', good: 'create_engine(url, pool_size=int(os.getenv("DB_POOL_SIZE", "20")))' },
+      { bad: 'new Pool({ max: 20 })', good: 'new Pool({ max: Number(process.env.PG_POOL_MAX ?? 20) })' },
+    ],
   },
   check(ctx) {
     const p = ctx.profile;
-    if (!maybeNetwork(p)) return [];
+    if (ctx.pool.library === 'node-postgres') {
+      const s = p.settings.max;
+      const v = num(s);
+      // max 0 means 10 (invalid-pool-setting says so): not a value to carry into the env
+      if (!s || s.source !== 'literal' || s.warning || v === undefined || v <= 0 || !s.span || !/^\d[\d_]*$/.test(s.text ?? '')) return [];
+      return [
+        {
+          message: `max ${v} is written in code at ${ctx.rel(s.span.file)}:${s.span.line + 1}: the same in every environment and changed only by a release. Read it from PG_POOL_MAX with ${v} as the fallback.`,
+          span: s.span,
+          fix: ctx.fixes.fix('Read max from PG_POOL_MAX', [
+            { file: s.span.file, start: s.span.start, end: s.span.end, newText: `Number(process.env.PG_POOL_MAX ?? ${v})` },
+            ctx.envExample ? ctx.fixes.appendEnvExample(ctx.envExample, 'PG_POOL_MAX', String(v)) : undefined,
+          ]),
+        },
+      ];
+    }
+    if (ctx.pool.library !== 'sqlalchemy' || !maybeNetwork(p)) return [];
     const accepts = POOL_CLASS_ACCEPTS[p.poolClass.name];
     const out: RuleFinding[] = [];
     for (const name of ['pool_size', 'max_overflow']) {

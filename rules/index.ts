@@ -8,6 +8,7 @@ import { sqliteInProduction } from './sqlite-in-production';
 import { sqlitePoolSizing } from './sqlite-pool-sizing';
 import { invalidPoolSetting } from './invalid-pool-setting';
 import { hardcodedPoolSize } from './hardcoded-pool-size';
+import { missingErrorListener } from './missing-error-listener';
 
 export const RULES: Rule[] = [
   undersizedPool,
@@ -18,6 +19,7 @@ export const RULES: Rule[] = [
   sqlitePoolSizing,
   invalidPoolSetting,
   hardcodedPoolSize,
+  missingErrorListener,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);

@@ -16,9 +16,10 @@ export const invalidPoolSetting: Rule = {
       'bool() on a string is True for any non-empty string, "false" included.',
     thresholdSource:
       'sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:674-681,719-732 (leftover pool kwargs raise TypeError), 689-698 (pcls); ' +
-      'pool/impl.py:52,295,345,465 (async compatibility); Python int()/bool(): https://docs.python.org/3/library/functions.html',
+      'pool/impl.py:52,295,345,465 (async compatibility); Python int()/bool(): https://docs.python.org/3/library/functions.html; ' +
+      'pg-pool `max || poolSize || 10` (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89); sqlx clamps min_connections to max without an error (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:185-203).',
     fixable: false,
-    appliesTo: 'SQLAlchemy engines on any database.',
+    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max) and sqlx (min_connections above max_connections) pools.',
     examples: [
       { bad: 'create_engine("sqlite:///app.db", poolclass=NullPool, pool_size=10)', note: 'TypeError: Invalid argument(s) \'pool_size\' sent to create_engine()' },
       { bad: 'pool_size=int(os.getenv("DB_POOL_SIZE", "5"))  # with DB_POOL_SIZE=twenty in .env', note: 'ValueError at import' },
@@ -31,7 +32,17 @@ export const invalidPoolSetting: Rule = {
     // values that crash or mislead at start-up
     for (const [name, s] of Object.entries(p.settings)) {
       if (s.crash) out.push({ message: `${name}: ${s.crash} at start-up${s.env?.file !== undefined ? ` (${s.env.name} is set in ${ctx.rel(s.env.file)}:${(s.env.line ?? 0) + 1})` : ''}.`, span: at(name) });
-      if (s.warning) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : s.value === false ? 'False' : String(s.value)}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
+      if (s.warning && s.warning.startsWith('bool(')) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : 'False'}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
+      else if (s.warning) out.push({ message: `${name}: ${s.warning}. Write the size you mean (1 or more).`, span: at(name), severity: 'warning' });
+    }
+    const minMax = ctx.pool.library === 'node-postgres' ? ['min', 'max'] : ctx.pool.library === 'sqlx' ? ['min_connections', 'max_connections'] : undefined;
+    if (minMax) {
+      const [lo, hi] = minMax.map((n) => num(p.settings[n]));
+      if (lo !== undefined && hi !== undefined && lo > hi) {
+        out.push({ message: `${described(ctx, minMax[0], p.settings[minMax[0]])} is above ${described(ctx, minMax[1], p.settings[minMax[1]])}: the library does not reject it, and the minimum is never reached as written.`, span: at(minMax[0]), severity: 'warning' });
+      }
+      if (hi !== undefined && hi < 0) out.push({ message: `${described(ctx, minMax[1], p.settings[minMax[1]])} is negative: no connection can ever be opened and every request waits.`, span: at(minMax[1]) });
+      return out;
     }
     // strings where SQLAlchemy does arithmetic or comparisons: os.getenv() without int()
     for (const name of ['pool_size', 'max_overflow', 'pool_timeout', 'pool_recycle']) {

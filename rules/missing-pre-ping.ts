@@ -13,12 +13,12 @@ export const missingPrePing: Rule = {
     thresholdSource: 'SQLAlchemy default pool_pre_ping=False (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:431; pool/base.py:177); https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic',
     fixable: true,
     fixDescription: 'Adds pool_pre_ping=True to the call (or to the options dict it splats), or turns a written False into True.',
-    appliesTo: 'SQLAlchemy engines on PostgreSQL, MySQL, or a database the URL does not tell. Not SQLite (a local file) and not NullPool (a new connection for every checkout).',
+    appliesTo: 'SQLAlchemy engines on PostgreSQL, MySQL, or a database the URL does not tell. Not SQLite (a local file) and not NullPool (a new connection for every checkout). node-postgres has no pre-ping option: it drops a client on its error event (see missing-error-listener).',
     examples: [{ bad: 'engine = create_engine(url, pool_size=10)', good: 'engine = create_engine(url, pool_size=10, pool_pre_ping=True)' }],
   },
   check(ctx) {
     const p = ctx.profile;
-    if (!maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
+    if (ctx.pool.library !== 'sqlalchemy' || !maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
     const s = p.settings.pool_pre_ping;
     if (!s || s.source === 'unknown' || s.value === undefined) return [];
     // SQLAlchemy tests the value's truth: 1 and any non-empty string ping too

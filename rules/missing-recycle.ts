@@ -7,7 +7,7 @@ export const missingRecycle: Rule = {
   meta: {
     id: 'missing-recycle',
     severity: 'info',
-    summary: 'Connections are kept open forever (pool_recycle unset or -1).',
+    summary: 'Connections are kept open forever (SQLAlchemy pool_recycle unset or -1, node-postgres maxLifetimeSeconds 0).',
     rationale:
       'MySQL closes connections idle longer than wait_timeout (8 hours by default), which is the case the SQLAlchemy docs give ' +
       'for pool_recycle: a warning there. PostgreSQL closes no idle session by default (idle_session_timeout = 0), so on ' +
@@ -15,15 +15,28 @@ export const missingRecycle: Rule = {
       'information. pool_pre_ping covers the same failures at checkout; a recycle also bounds how long a connection lives.',
     thresholdSource:
       'SQLAlchemy default pool_recycle=-1 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:449-457; pool/base.py:171); ' +
+      'pg-pool maxLifetimeSeconds=0 disables it (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:93,312-328); ' +
       'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits.',
     fixable: true,
-    fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1).`,
-    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info). Not SQLite and not NullPool.',
+    fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1); adds maxLifetimeSeconds: ${RECYCLE_SECONDS} to a node-postgres pool.`,
+    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info), and node-postgres pools (info). Not SQLite, not NullPool, not sqlx (max_lifetime is 30 min by default).',
     examples: [{ bad: 'create_engine("mysql+pymysql://app@db/app")', good: `create_engine("mysql+pymysql://app@db/app", pool_recycle=${RECYCLE_SECONDS})` }],
   },
   check(ctx) {
     const p = ctx.profile;
-    if (!maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
+    if (ctx.pool.library === 'node-postgres') {
+      const s = p.settings.maxLifetimeSeconds;
+      if (!s || s.source === 'unknown' || s.value !== 0) return [];
+      const edit = ctx.fixes.setSetting(p, 'maxLifetimeSeconds', String(RECYCLE_SECONDS));
+      return [
+        {
+          message: `${described(ctx, 'maxLifetimeSeconds', s)}: clients live until an error removes them; a proxy, load balancer or firewall that drops idle TCP connections leaves dead ones in the pool (PostgreSQL itself closes no idle session by default). Set maxLifetimeSeconds: ${RECYCLE_SECONDS}.`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          fix: edit ? ctx.fixes.fix(`Add maxLifetimeSeconds: ${RECYCLE_SECONDS}`, [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library !== 'sqlalchemy' || !maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
     const s = p.settings.pool_recycle;
     if (!s || s.source === 'unknown') return [];
     const v = num(s);

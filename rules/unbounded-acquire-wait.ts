@@ -1,24 +1,45 @@
 import type { Rule } from '../server/src/engine/rule';
 import { QUEUE_POOLS, described, writtenAt } from './util';
 
+/** The bound pool-lint adds to a node-postgres pool: the 30 s SQLAlchemy, sqlx and psycopg_pool use by default. */
+export const PG_TIMEOUT_MS = 30000;
+
 export const unboundedAcquireWait: Rule = {
   meta: {
     id: 'unbounded-acquire-wait',
     severity: 'warning',
-    summary: 'A request waits forever for a free connection (pool_timeout=None).',
+    summary: 'A request waits forever for a free connection (SQLAlchemy pool_timeout=None, node-postgres connectionTimeoutMillis 0 or unset).',
     rationale:
       'With pool_timeout=None a checkout from a full QueuePool blocks until a connection is returned. A leaked session or a ' +
       'slow query then hangs every later request instead of failing fast with a clear error, and the worker never recovers. ' +
-      'SQLAlchemy\'s default is 30 s.',
-    thresholdSource: 'SQLAlchemy default pool_timeout=30 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:474; pool/impl.py:77); QueuePool waits on queue.get(timeout) (pool/impl.py:166-172).',
+      'SQLAlchemy\'s default is 30 s. node-postgres has no bound by default: connectionTimeoutMillis unset or 0 means pool.connect() ' +
+      'waits forever once max clients are out.',
+    thresholdSource:
+      'SQLAlchemy default pool_timeout=30 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:474; pool/impl.py:77); QueuePool waits on queue.get(timeout) (pool/impl.py:166-172); ' +
+      'pg-pool connectionTimeoutMillis undefined/0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:206-208,250; docs/pages/apis/pool.mdx:22-24).',
     fixable: true,
-    fixDescription: 'Replaces pool_timeout=None with pool_timeout=30.',
-    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines on any database.',
-    examples: [{ bad: 'create_engine(url, pool_timeout=None)', good: 'create_engine(url, pool_timeout=30)' }],
+    fixDescription: 'Replaces pool_timeout=None with pool_timeout=30; adds connectionTimeoutMillis: 30000 to a node-postgres pool (or replaces a written 0).',
+    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines and node-postgres pools on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default).',
+    examples: [
+      { bad: 'create_engine(url, pool_timeout=None)', good: 'create_engine(url, pool_timeout=30)' },
+      { bad: 'const pool = new Pool({ max: 20 })', good: 'const pool = new Pool({ max: 20, connectionTimeoutMillis: 30000 })' },
+    ],
   },
   check(ctx) {
     const p = ctx.profile;
-    if (!QUEUE_POOLS.has(p.poolClass.name)) return [];
+    if (ctx.pool.library === 'node-postgres') {
+      const s = p.settings.connectionTimeoutMillis;
+      if (!s || s.source === 'unknown' || (s.value !== 0 && s.value !== null)) return [];
+      const edit = ctx.fixes.setSetting(p, 'connectionTimeoutMillis', String(PG_TIMEOUT_MS));
+      return [
+        {
+          message: `${described(ctx, 'connectionTimeoutMillis', s)}: with every client checked out, pool.connect() waits forever, and a leaked client or a slow query hangs every later request. Set connectionTimeoutMillis: ${PG_TIMEOUT_MS}.`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          fix: edit ? ctx.fixes.fix(`Add connectionTimeoutMillis: ${PG_TIMEOUT_MS}`, [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library !== 'sqlalchemy' || !QUEUE_POOLS.has(p.poolClass.name)) return [];
     const s = p.settings.pool_timeout;
     if (!s || s.source === 'default' || s.source === 'unknown' || s.value !== null) return [];
     const edit = s.source === 'literal' ? ctx.fixes.setSetting(p, 'pool_timeout', '30') : undefined;

@@ -1,6 +1,6 @@
 import type { Rule } from '../server/src/engine/rule';
 import { expectedConcurrency } from '../server/src/engine/config';
-import { QUEUE_POOLS, described, isNetwork, num, relatedFor, writtenAt } from './util';
+import { capacity, described, isNetwork, relatedFor, writtenAt } from './util';
 
 export const undersizedPool: Rule = {
   meta: {
@@ -16,39 +16,36 @@ export const undersizedPool: Rule = {
       '97 usable by applications), so raise the size only as far as the expected concurrency.',
     thresholdSource:
       'SQLAlchemy defaults pool_size=5, max_overflow=10, pool_timeout=30 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441,474; ' +
-      'pool/impl.py:75-77); QueuePool error text pool/impl.py:166-172; Little\'s law L = λW (Little 1961); default expected concurrency 50 (pool-lint).',
+      'pool/impl.py:75-77); QueuePool error text pool/impl.py:166-172; sqlx max_connections=10, acquire_timeout=30 s (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:143-166), ' +
+      'PoolTimedOut text sqlx-core/src/error.rs:103-104; pg-pool max=10, connectionTimeoutMillis 0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89,206-225); ' +
+      'Little\'s law L = λW (Little 1961); default expected concurrency 50 (pool-lint).',
     fixable: true,
     fixDescription: 'Raises pool_size where it is written (the code literal, the .env line, or the fallback in code) so that pool_size + max_overflow reaches the expected concurrency; adds pool_size to the call when it is not written.',
-    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines on PostgreSQL and MySQL. Not SQLite (see sqlite-pool-sizing), not NullPool (no limit).',
+    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines (pool_size + max_overflow), sqlx pools (max_connections) and node-postgres pools (max) on PostgreSQL and MySQL. Not SQLite (see sqlite-pool-sizing), not NullPool (no limit).',
     examples: [
       { bad: 'engine = create_engine("postgresql://app@db/app")  # 5 + 10 = 15 connections', good: 'engine = create_engine("postgresql://app@db/app", pool_size=40)' },
     ],
   },
   check(ctx) {
     const p = ctx.profile;
-    if (!isNetwork(p) || !QUEUE_POOLS.has(p.poolClass.name)) return [];
-    const size = p.settings.pool_size;
-    const over = p.settings.max_overflow;
-    const ps = num(size);
-    const mo = num(over);
-    if (ps === undefined || mo === undefined) return [];
-    if (ps <= 0 || mo === -1 || ps < 0 || mo < -1) return []; // 0 = no limit; -1 = unlimited overflow; negatives: invalid-pool-setting
-    const cap = ps + mo;
+    if (!isNetwork(p)) return [];
+    const cap = capacity(ctx);
+    if (!cap) return [];
     const need = expectedConcurrency(ctx.config);
-    if (cap >= need.value) return [];
-    const newSize = need.value - mo;
-    const timeout = num(p.settings.pool_timeout);
-    const at = writtenAt(size) ?? writtenAt(over) ?? ctx.pool.span;
-    const edit = ctx.fixes.setNumber(size, newSize) ?? (size.source === 'default' ? ctx.fixes.setSetting(p, 'pool_size', String(newSize)) : undefined);
+    if (cap.total >= need.value) return [];
+    const target = cap.raise.to(need.value);
+    const size = p.settings[cap.raise.name];
+    const at = cap.parts.map((n) => writtenAt(p.settings[n])).find((s) => s) ?? ctx.pool.span;
+    const edit = ctx.fixes.setNumber(size, target) ?? (size.source === 'default' ? ctx.fixes.setSetting(p, cap.raise.name, String(target)) : undefined);
     return [
       {
         message:
-          `pool holds at most ${cap} connections: ${described(ctx, 'pool_size', size)} + ${described(ctx, 'max_overflow', over)}; ` +
-          `expected concurrency is ${need.value} (${need.how}). Request ${cap + 1} waits ${timeout !== undefined ? `${timeout} s` : 'pool_timeout'} ` +
-          `and then fails with "QueuePool limit of size ${ps} overflow ${mo} reached". Needs pool_size ${newSize} with max_overflow ${mo}.`,
+          `pool holds at most ${cap.total} connections: ${cap.parts.map((n) => described(ctx, n, p.settings[n])).join(' + ')}; ` +
+          `expected concurrency is ${need.value} (${need.how}). Request ${cap.total + 1} waits ${cap.wait}` +
+          `${cap.error ? ` and then fails with "${cap.error}"` : ', hanging instead of failing'}. Needs ${cap.raise.name} ${target}${cap.parts.length > 1 ? ` with ${cap.parts.filter((n) => n !== cap.raise.name).map((n) => `${n} ${String(p.settings[n].value)}`).join(', ')}` : ''}.`,
         span: at,
-        related: relatedFor(ctx, ['pool_size', 'max_overflow']),
-        fix: edit ? ctx.fixes.fix(`Set pool_size to ${newSize}`, [edit]) : undefined,
+        related: relatedFor(ctx, cap.parts),
+        fix: edit ? ctx.fixes.fix(`Set ${cap.raise.name} to ${target}`, [edit]) : undefined,
       },
     ];
   },

@@ -50,3 +50,62 @@ export function relatedFor(ctx: RuleContext, names: string[]): { span: Span; mes
 export function profileLabel(p: ProfileModel, rel: (f: string) => string): string {
   return p.envFiles.length ? `the ${p.profile} profile (${p.envFiles.map(rel).join(', ')})` : `the ${p.profile} profile`;
 }
+
+/** A pool's hard limit on open connections, the setting a fix raises, and how exhaustion shows. */
+export interface Capacity {
+  total: number;
+  /** The settings that add up to the total, in order. */
+  parts: string[];
+  /** The setting to raise, and its value for a wanted total. */
+  raise: { name: string; to(total: number): number };
+  /** How long the next request waits once the pool is exhausted, in words. */
+  wait: string;
+  /** The error text the library raises then; undefined when the request hangs instead. */
+  error?: string;
+}
+
+export function capacity(ctx: RuleContext): Capacity | undefined {
+  const p = ctx.profile;
+  switch (ctx.pool.library) {
+    case 'sqlalchemy': {
+      if (!QUEUE_POOLS.has(p.poolClass.name)) return undefined;
+      const ps = num(p.settings.pool_size);
+      const mo = num(p.settings.max_overflow);
+      // 0 = no limit; -1 = unlimited overflow; negatives are invalid-pool-setting's
+      if (ps === undefined || mo === undefined || ps <= 0 || mo < 0) return undefined;
+      const t = num(p.settings.pool_timeout);
+      return {
+        total: ps + mo,
+        parts: ['pool_size', 'max_overflow'],
+        raise: { name: 'pool_size', to: (total) => total - mo },
+        wait: p.settings.pool_timeout?.value === null ? 'forever (pool_timeout=None)' : t !== undefined ? `${t} s (pool_timeout)` : 'pool_timeout',
+        error: `QueuePool limit of size ${ps} overflow ${mo} reached, connection timed out`,
+      };
+    }
+    case 'sqlx': {
+      const max = num(p.settings.max_connections);
+      if (max === undefined || max <= 0) return undefined;
+      const t = num(p.settings.acquire_timeout);
+      return {
+        total: max,
+        parts: ['max_connections'],
+        raise: { name: 'max_connections', to: (total) => total },
+        wait: t !== undefined ? `${t} s (acquire_timeout)` : 'acquire_timeout',
+        error: 'pool timed out while waiting for an open connection',
+      };
+    }
+    case 'node-postgres': {
+      const max = num(p.settings.max);
+      if (max === undefined || max <= 0) return undefined;
+      const t = num(p.settings.connectionTimeoutMillis);
+      return {
+        total: max,
+        parts: ['max'],
+        raise: { name: 'max', to: (total) => total },
+        wait: t ? `${t} ms (connectionTimeoutMillis)` : 'forever (connectionTimeoutMillis is 0)',
+        error: t ? 'timeout exceeded when trying to connect' : undefined,
+      };
+    }
+  }
+  return undefined;
+}

@@ -75,7 +75,7 @@ describe('CLI', () => {
       const envBefore = fs.readFileSync(path.join(tmp, '.env.production'), 'utf8');
       const r = cli(['check', '--fix'], tmp);
       assert.strictEqual(r.code, 1, 'sqlite-in-production has no fix and remains');
-      assert.match(r.stderr, /Fixed 4 problems in 1 file: backend\/models\.py\./);
+      assert.match(r.stderr, /Fixed 4 findings in 1 file: backend\/models\.py\./);
       assert.strictEqual(fs.readFileSync(path.join(tmp, '.env.production'), 'utf8'), envBefore);
       assert.strictEqual(fs.readFileSync(path.join(tmp, 'backend', 'models.py'), 'utf8'), fs.readFileSync(path.join(SEED_003, 'fixed', 'backend', 'models.py'), 'utf8'));
       const again = cli(['check', '--fix'], tmp);

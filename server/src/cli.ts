@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
     // the engine reads files without their byte-order mark; a file that had one keeps it
     const r = await fixAll(opts, (file, text) => fs.writeFileSync(file, hasBom(file) ? `\ufeff${text}` : text));
     result = r.result;
-    if (r.applied > 0) fixedNote = `Fixed ${r.applied} problem${r.applied === 1 ? '' : 's'} in ${r.files.length} file${r.files.length === 1 ? '' : 's'}: ${r.files.map(rel).join(', ')}.\n`;
+    if (r.applied > 0) fixedNote = `Fixed ${r.applied} finding${r.applied === 1 ? "" : "s"} in ${r.files.length} file${r.files.length === 1 ? '' : 's'}: ${r.files.map(rel).join(', ')}.\n`;
   } else {
     result = await check(opts);
   }

@@ -10,6 +10,11 @@ export class FixBuilder {
     return this.read(file) ?? '';
   }
 
+  /** The text of a file as the check read it. */
+  source(file: string): string {
+    return this.text(file);
+  }
+
   /** The file's own line ending, for the lines a fix adds. */
   private eol(file: string): string {
     return this.text(file).includes('\r\n') ? '\r\n' : '\n';
@@ -61,8 +66,12 @@ export class FixBuilder {
     const quote = quoted?.[1] ?? (target.kind === 'object' ? '' : '"');
     const item = target.kind === 'call' ? `${name}=${pyValue}` : `${quote}${name}${quote}: ${pyValue}`;
     const trimmed = inner.replace(/\s+$/, '');
+    if (target.kind === 'object' && text[open] === '(') {
+      // `new Pool()`: the options object itself is new
+      return { file: target.span.file, start: open + 1, end: close, newText: `{ ${item} }` };
+    }
     if (trimmed.trim() === '') {
-      return { file: target.span.file, start: open + 1, end: close, newText: item };
+      return { file: target.span.file, start: open + 1, end: close, newText: target.kind === 'object' ? ` ${item} ` : item };
     }
     const multiline = inner.includes('\n');
     if (multiline) {

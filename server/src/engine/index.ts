@@ -10,11 +10,12 @@ import { FixBuilder } from './fixes';
 import { pinnedVersions } from './versions';
 import type { Detector } from './detectors/types';
 import { sqlalchemyDetector } from './detectors/sqlalchemy';
+import { nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs } from './detectors/node-postgres';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule, RuleContext } from './rule';
 import { maskSecrets } from './urls';
 
-export const DETECTORS: Detector[] = [sqlalchemyDetector];
+export const DETECTORS: Detector[] = [sqlalchemyDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
 export { RULES, RULE_IDS };
 
 export interface CheckOptions {

@@ -9,6 +9,7 @@ import { sqlitePoolSizing } from './sqlite-pool-sizing';
 import { invalidPoolSetting } from './invalid-pool-setting';
 import { hardcodedPoolSize } from './hardcoded-pool-size';
 import { missingErrorListener } from './missing-error-listener';
+import { poolExceedsServerConnections } from './pool-exceeds-server-connections';
 
 export const RULES: Rule[] = [
   undersizedPool,
@@ -20,6 +21,7 @@ export const RULES: Rule[] = [
   invalidPoolSetting,
   hardcodedPoolSize,
   missingErrorListener,
+  poolExceedsServerConnections,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);

@@ -100,7 +100,7 @@ describe('CLI', () => {
     }
   });
 
-  it('never prints a password from any URL it read, in any format', () => {
+  describe('never prints a password from any URL it read, in any format', () => {
     const secrets = new Set<string>();
     for (const c of cases()) {
       const walk = (d: string) => {
@@ -112,14 +112,16 @@ describe('CLI', () => {
       };
       walk(c.input);
     }
-    assert.ok(secrets.size >= 5, `too few passwords in the fixtures to make this test mean something: ${[...secrets]}`);
+    it('the fixtures hold enough passwords for this to mean something', () => {
+      assert.ok(secrets.size >= 5, `${[...secrets]}`);
+    });
     for (const c of cases()) {
-      for (const format of ['text', 'json', 'sarif']) {
-        const r = cli(['check', '--format', format], c.input);
-        for (const s of secrets) {
-          assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `${c.rule}/${c.name} --format ${format} printed the password ${s}`);
+      it(`${c.rule}/${c.name}`, () => {
+        for (const format of ['text', 'json', 'sarif']) {
+          const r = cli(['check', '--format', format], c.input);
+          for (const s of secrets) assert.ok(!r.stdout.includes(s) && !r.stderr.includes(s), `--format ${format} printed the password ${s}`);
         }
-      }
+      });
     }
   });
 

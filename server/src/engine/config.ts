@@ -14,6 +14,8 @@ export interface EngineConfig {
   expectedConcurrency?: number;
   peakRequestsPerSecond?: number;
   avgConnectionHoldMs?: number;
+  /** The database server's max_connections, when no compose file tells it. */
+  serverMaxConnections?: number;
   profiles: Profiles;
   exclude: string[];
   /** The file the configuration came from, if any. */
@@ -24,7 +26,7 @@ export function defaultConfig(): EngineConfig {
   return { rules: {}, profiles: { ...DEFAULT_PROFILES }, exclude: [] };
 }
 
-const KEYS = ['rules', 'expectedConcurrency', 'peakRequestsPerSecond', 'avgConnectionHoldMs', 'profiles', 'exclude', '$schema'];
+const KEYS = ['rules', 'expectedConcurrency', 'peakRequestsPerSecond', 'avgConnectionHoldMs', 'serverMaxConnections', 'profiles', 'exclude', '$schema'];
 const LEVELS = ['off', 'info', 'warning', 'error'];
 
 /** Expected concurrent checkouts per process, and how that figure was reached. */
@@ -82,7 +84,7 @@ function validate(raw: unknown, file: string, ruleIds: string[], problems: FileP
         else c.rules[id] = level as SeverityOverride;
       }
   }
-  for (const k of ['expectedConcurrency', 'peakRequestsPerSecond', 'avgConnectionHoldMs'] as const) {
+  for (const k of ['expectedConcurrency', 'peakRequestsPerSecond', 'avgConnectionHoldMs', 'serverMaxConnections'] as const) {
     const v = o[k];
     if (v === undefined) continue;
     if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) bad(`'${k}' must be a positive number, not ${JSON.stringify(v)}`);

@@ -10,12 +10,14 @@ import { FixBuilder } from './fixes';
 import { pinnedVersions } from './versions';
 import type { Detector } from './detectors/types';
 import { sqlalchemyDetector } from './detectors/sqlalchemy';
+import { sqlxDetector } from './detectors/sqlx';
 import { nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs } from './detectors/node-postgres';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule, RuleContext } from './rule';
 import { maskSecrets } from './urls';
+import { readDeployment, isComposeFile, type Deployment } from './deployment';
 
-export const DETECTORS: Detector[] = [sqlalchemyDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
+export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
 export { RULES, RULE_IDS };
 
 export interface CheckOptions {
@@ -40,6 +42,7 @@ export interface CheckResult {
   problems: FileProblem[];
   stats: WalkStats & { parsed: number };
   profiles: string[];
+  deployment: Deployment;
 }
 
 const SEVERITY_RANK: Record<Severity, number> = { info: 0, warning: 1, error: 2 };
@@ -66,6 +69,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   const versions = pinnedVersions(root, read);
   const { files, stats } = walk(opts.paths?.length ? opts.paths.map((p) => path.resolve(p)) : [root], config.exclude, problems);
   const pools: PoolModel[] = [];
+  const composeFiles: string[] = [];
   const modules = new PythonModules(root, read);
   let parsed = 0;
   const binary: string[] = [];
@@ -79,6 +83,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
     const language = languageOf(file);
     if (!language) {
       if (isEnvFile(base)) env.load(file); // reports malformed lines
+      if (isComposeFile(file)) composeFiles.push(file);
       continue;
     }
     // the cheap test first: a file without a pool-related token is never parsed
@@ -114,8 +119,9 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   modules.dispose();
   stats.skippedBinary.push(...binary);
   problems.push(...env.problems);
-  const findings = runRules(pools, config, read, rel, env);
-  return { root, config, pools, findings, problems: dedupeProblems(problems), stats: { ...stats, parsed }, profiles };
+  const deployment = readDeployment(composeFiles, profiles, read, problems);
+  const findings = runRules(pools, config, read, rel, env, RULES, deployment);
+  return { root, config, pools, findings, problems: dedupeProblems(problems), stats: { ...stats, parsed }, profiles, deployment };
 }
 
 function firstError(n: import('./syntax').SyntaxNode): import('./syntax').SyntaxNode | undefined {
@@ -147,7 +153,7 @@ function ignoredOnLine(lineText: string, rule: string): boolean {
   return m[1].split(',').map((s) => s.trim()).includes(rule);
 }
 
-export function runRules(pools: PoolModel[], config: EngineConfig, read: ReadFile, rel: (f: string) => string, env: EnvResolver, rules: Rule[] = RULES): Finding[] {
+export function runRules(pools: PoolModel[], config: EngineConfig, read: ReadFile, rel: (f: string) => string, env: EnvResolver, rules: Rule[] = RULES, deployment?: Deployment): Finding[] {
   const fixes = new FixBuilder(read);
   const lineCache = new Map<string, LineIndex>();
   const lineOf = (file: string, line: number): string => {
@@ -191,6 +197,32 @@ export function runRules(pools: PoolModel[], config: EngineConfig, read: ReadFil
         if (ignoredOnLine(lineOf(f.span.file, f.span.line), f.rule)) continue;
         out.push(f);
       }
+    }
+  }
+  // workspace-wide rules, once per profile; the same finding in several profiles is reported once
+  const allProfiles = [...new Set(pools.flatMap((p) => Object.keys(p.profiles)))];
+  for (const rule of rules) {
+    if (!rule.checkAll || config.rules[rule.meta.id] === 'off') continue;
+    const byKey = new Map<string, { f: Finding; profiles: string[] }>();
+    for (const profile of allProfiles) {
+      const ctxs = pools.filter((p) => p.profiles[profile]).map((pool) => ({ pool, profile: pool.profiles[profile], config, fixes, rel, envExample: env.exampleFor(pool.file) }));
+      let results: (import('./rule').RuleFinding & { poolId: string })[];
+      try {
+        results = rule.checkAll({ profile, pools: ctxs, deployment: deployment?.profiles[profile], config, fixes, rel });
+      } catch (e) {
+        results = [];
+        out.push({ rule: 'internal-error', severity: 'error', message: `rule ${rule.meta.id} failed: ${maskSecrets((e as Error).message)}`, span: pools[0].span, profile, poolId: pools[0].id });
+      }
+      for (const r of results) {
+        const key = `${r.span.file}:${r.span.start}:${r.message}`;
+        const hit = byKey.get(key);
+        if (hit) hit.profiles.push(profile);
+        else byKey.set(key, { f: { rule: rule.meta.id, severity: (config.rules[rule.meta.id] as Severity | undefined) ?? r.severity ?? rule.meta.severity, message: maskSecrets(r.message), span: r.span, profile, poolId: r.poolId, fix: r.fix, related: r.related }, profiles: [profile] });
+      }
+    }
+    for (const { f, profiles } of byKey.values()) {
+      f.profile = profiles.length === allProfiles.length ? null : profiles.join(',');
+      if (!ignoredOnLine(lineOf(f.span.file, f.span.line), f.rule)) out.push(f);
     }
   }
   out.sort((a, b) => (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start - b.span.start || (a.rule < b.rule ? -1 : 1)));

@@ -3,6 +3,7 @@
 import type { Fix, PoolModel, ProfileModel, Severity, Span } from './model';
 import type { FixBuilder } from './fixes';
 import type { EngineConfig } from './config';
+import type { Deployment } from './deployment';
 
 export interface RuleMeta {
   id: string;
@@ -40,7 +41,20 @@ export interface RuleFinding {
   related?: { span: Span; message: string }[];
 }
 
+/** What a workspace-wide rule sees for one profile: every pool, and how they are deployed. */
+export interface FleetContext {
+  profile: string;
+  /** Each pool with its rule context in this profile (pools not evaluated in it are absent). */
+  pools: RuleContext[];
+  deployment?: Deployment['profiles'][string];
+  config: EngineConfig;
+  fixes: FixBuilder;
+  rel(file: string): string;
+}
+
 export interface Rule {
   meta: RuleMeta;
   check(ctx: RuleContext): RuleFinding[];
+  /** A check over all pools at once (fleet arithmetic), run once per profile. */
+  checkAll?(ctx: FleetContext): (RuleFinding & { poolId: string })[];
 }

@@ -6,6 +6,7 @@ import * as path from 'path';
 import ignore, { type Ignore } from 'ignore';
 import type { FileProblem } from './model';
 import type { LanguageId } from './syntax';
+import { isComposeFile } from './deployment';
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '.tox', '.nox', 'target', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'site-packages', 'dist', 'build', '.next', 'out']);
@@ -36,7 +37,7 @@ export function isEnvFile(base: string): boolean {
 }
 
 export function isCandidate(file: string): boolean {
-  return languageOf(file) !== undefined || isEnvFile(path.basename(file));
+  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file);
 }
 
 interface IgnoreLayer {

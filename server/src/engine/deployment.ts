@@ -1,0 +1,217 @@
+// How many processes run each pool, and how many connections the server takes: read from
+// docker-compose files (deploy.replicas, the app's gunicorn/uvicorn worker count, WEB_CONCURRENCY,
+// a postgres service's `-c max_connections=N`) and gunicorn.conf.py. Parsed with `yaml`, keeping
+// ranges so every figure can point at the line it came from.
+import * as path from 'path';
+import * as YAML from 'yaml';
+import type { FileProblem, Span } from './model';
+import { LineIndex } from './syntax';
+import type { ReadFile } from './envfiles';
+import { isInside } from './envfiles';
+
+export interface Figure {
+  value: number;
+  /** In words: "`-w 4` in the command of service api (docker-compose.yml:5)". */
+  how: string;
+  span?: Span;
+}
+
+export interface AppService {
+  name: string;
+  composeFile: string;
+  /** Folder whose code this service runs (its build context). */
+  context?: string;
+  replicas: Figure;
+  processes: Figure;
+}
+
+export interface DbServer {
+  name: string;
+  composeFile: string;
+  maxConnections: Figure;
+}
+
+export interface Deployment {
+  /** Per profile: the app services and database servers that profile deploys. */
+  profiles: Record<string, { services: AppService[]; servers: DbServer[] }>;
+}
+
+const COMPOSE = /^(docker-)?compose([.-][\w.-]+)?\.ya?ml$/i;
+
+export function isComposeFile(file: string): boolean {
+  return COMPOSE.test(path.basename(file));
+}
+
+/** Which profile a compose file belongs to; undefined for the base file every profile uses. */
+export function composeProfile(file: string): string | undefined {
+  const base = path.basename(file).toLowerCase();
+  if (/prod/.test(base)) return 'production';
+  if (/(dev|override|local)/.test(base)) return 'development';
+  return undefined;
+}
+
+function scalarText(node: unknown): string | undefined {
+  if (YAML.isScalar(node)) return node.value === null || node.value === undefined ? undefined : String(node.value);
+  return undefined;
+}
+
+function commandText(node: unknown): string | undefined {
+  if (YAML.isSeq(node)) return node.items.map((i) => scalarText(i) ?? '').join(' ');
+  return scalarText(node);
+}
+
+function envMap(node: unknown): Map<string, { value: string; node: YAML.Node }> {
+  const out = new Map<string, { value: string; node: YAML.Node }>();
+  if (YAML.isMap(node)) {
+    for (const it of node.items) {
+      const k = scalarText(it.key);
+      const v = scalarText(it.value);
+      if (k && v !== undefined && YAML.isNode(it.value)) out.set(k, { value: v, node: it.value });
+    }
+  } else if (YAML.isSeq(node)) {
+    for (const it of node.items) {
+      const s = scalarText(it);
+      const m = s && /^([\w.-]+)=(.*)$/.exec(s);
+      if (m && YAML.isNode(it)) out.set(m[1], { value: m[2], node: it });
+    }
+  }
+  return out;
+}
+
+/** Worker count from a command line: gunicorn -w/--workers, uvicorn/hypercorn --workers. */
+export function workersFromCommand(cmd: string): { value: number; flag: string } | undefined {
+  if (!/\b(gunicorn|uvicorn|hypercorn|granian)\b/.test(cmd)) return undefined;
+  const m = /(?:^|\s)(-w\s*|--workers[=\s]+)(\d+)\b/.exec(cmd);
+  if (m) return { value: parseInt(m[2], 10), flag: `${m[1].trim()} ${m[2]}`.replace(/= /, '=') };
+  return undefined;
+}
+
+interface RawService {
+  name: string;
+  file: string;
+  node: YAML.YAMLMap;
+  lines: LineIndex;
+}
+
+export function readDeployment(composeFiles: string[], profiles: string[], read: ReadFile, problems: FileProblem[]): Deployment {
+  const parsed: { file: string; profile?: string; services: RawService[] }[] = [];
+  for (const file of composeFiles) {
+    const text = read(file);
+    if (text === undefined) continue;
+    const lines = new LineIndex(text);
+    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+    for (const e of doc.errors) {
+      const pos = lines.position(e.pos[0]);
+      problems.push({ file, line: pos.line, column: pos.column, message: `YAML: ${e.message.split('\n')[0]}` });
+    }
+    const services = doc.get('services');
+    if (!YAML.isMap(services)) continue;
+    const list: RawService[] = [];
+    for (const it of services.items) {
+      const name = scalarText(it.key);
+      if (name && YAML.isMap(it.value)) list.push({ name, file, node: it.value, lines });
+    }
+    parsed.push({ file, profile: composeProfile(file), services: list });
+  }
+  const out: Deployment = { profiles: {} };
+  for (const profile of profiles) {
+    // the base files, then the profile's own files override service by service
+    const merged = new Map<string, RawService[]>();
+    for (const p of parsed.filter((x) => x.profile === undefined).concat(parsed.filter((x) => x.profile === profile))) {
+      for (const s of p.services) merged.set(s.name, [...(merged.get(s.name) ?? []), s]);
+    }
+    const services: AppService[] = [];
+    const servers: DbServer[] = [];
+    for (const [name, layers] of merged) {
+      const get = (key: string) => {
+        for (let i = layers.length - 1; i >= 0; i--) {
+          const v = layers[i].node.get(key, true);
+          if (v !== undefined) return { node: v as unknown, layer: layers[i] };
+        }
+        return undefined;
+      };
+      const getIn = (keys: string[]) => {
+        for (let i = layers.length - 1; i >= 0; i--) {
+          const v = layers[i].node.getIn(keys, true);
+          if (v !== undefined) return { node: v as unknown, layer: layers[i] };
+        }
+        return undefined;
+      };
+      const spanOf = (n: unknown, layer: RawService): Span | undefined => {
+        const r = YAML.isNode(n) ? n.range : undefined;
+        return r ? layer.lines.span(layer.file, r[0], r[1]) : undefined;
+      };
+      const where = (layer: RawService, span?: Span) => `${path.basename(layer.file)}${span ? `:${span.line + 1}` : ''}`;
+      const image = scalarText(get('image')?.node) ?? '';
+      const command = get('command');
+      const cmd = command ? commandText(command.node) ?? '' : '';
+      if (/(^|\/)(postgres|postgis\/postgis|timescale\/timescaledb[\w-]*|bitnami\/postgresql)(:|$)/.test(image) || /^postgres\b/.test(cmd)) {
+        const m = /max_connections=(\d+)/.exec(cmd);
+        const span = command ? spanOf(command.node, command.layer) : undefined;
+        servers.push({
+          name,
+          composeFile: (command ?? get('image'))?.layer.file ?? layers[0].file,
+          maxConnections: m
+            ? { value: parseInt(m[1], 10), how: `\`max_connections=${m[1]}\` in the command of service ${name} (${where(command!.layer, span)})`, span }
+            : { value: 100, how: `the PostgreSQL default (service ${name} sets no max_connections)` },
+        });
+        continue;
+      }
+      const build = get('build');
+      let context: string | undefined;
+      if (build) {
+        const ctx = YAML.isMap(build.node) ? scalarText(build.node.get('context', true)) : scalarText(build.node);
+        if (ctx) context = path.resolve(path.dirname(build.layer.file), ctx);
+      }
+      const rep = getIn(['deploy', 'replicas']) ?? get('scale');
+      const repValue = rep ? parseInt(scalarText(rep.node) ?? '', 10) : NaN;
+      const repSpan = rep ? spanOf(rep.node, rep.layer) : undefined;
+      const replicas: Figure = rep && Number.isFinite(repValue)
+        ? { value: repValue, how: `deploy.replicas ${repValue} of service ${name} (${where(rep.layer, repSpan)})`, span: repSpan }
+        : { value: 1, how: `service ${name} sets no replicas` };
+      let processes: Figure = { value: 1, how: `no worker count in service ${name}` };
+      const w = workersFromCommand(cmd);
+      const env = get('environment');
+      const wc = env ? envMap(env.node).get('WEB_CONCURRENCY') : undefined;
+      if (w && command) {
+        const span = spanOf(command.node, command.layer);
+        processes = { value: w.value, how: `\`${w.flag}\` in the command of service ${name} (${where(command.layer, span)})`, span };
+      } else if (wc && env && /^\d+$/.test(wc.value)) {
+        const span = spanOf(wc.node, env.layer);
+        processes = { value: parseInt(wc.value, 10), how: `WEB_CONCURRENCY=${wc.value} in service ${name} (${where(env.layer, span)})`, span };
+      } else if (context) {
+        const conf = gunicornConf(context, read);
+        if (conf) processes = conf;
+      }
+      services.push({ name, composeFile: layers[layers.length - 1].file, context, replicas, processes });
+    }
+    out.profiles[profile] = { services, servers };
+  }
+  return out;
+}
+
+/** `workers = N` in gunicorn.conf.py (a literal; anything else is left to the default). */
+function gunicornConf(dir: string, read: ReadFile): Figure | undefined {
+  for (const name of ['gunicorn.conf.py', 'gunicorn_conf.py']) {
+    const file = path.join(dir, name);
+    const text = read(file);
+    if (text === undefined) continue;
+    const m = /^workers\s*=\s*(\d+)\s*(#.*)?$/m.exec(text);
+    if (!m) continue;
+    const lines = new LineIndex(text);
+    const start = m.index + m[0].indexOf(m[1]);
+    const span = lines.span(file, start, start + m[1].length);
+    return { value: parseInt(m[1], 10), how: `workers = ${m[1]} in ${name}:${span.line + 1}`, span };
+  }
+  return undefined;
+}
+
+/** The service that runs a pool's file: the one whose build context holds it most closely. */
+export function serviceFor(file: string, services: AppService[]): AppService | undefined {
+  let best: AppService | undefined;
+  for (const s of services) {
+    if (!s.context || !isInside(file, s.context)) continue;
+    if (!best || (best.context && s.context.length > best.context.length)) best = s;
+  }
+  return best;
+}

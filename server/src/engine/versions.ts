@@ -31,5 +31,32 @@ export function pinnedVersions(root: string, read: ReadFile): Map<string, { vers
       if (m) out.set(lib, { version: m[1], source: rel });
     }
   }
+  for (const [k, v] of cargoVersions(root, read)) if (!out.has(k)) out.set(k, v);
+  return out;
+}
+
+/**
+ * Rust crates (sqlx): the resolved version from Cargo.lock, else the requirement in Cargo.toml
+ * (`sqlx = "0.8"`, `sqlx = { version = "0.7.4", .. }`, `[dependencies.sqlx] version = ..`), at the
+ * workspace root. Added to what pinnedVersions found; Python pins are left as they are.
+ */
+export function cargoVersions(root: string, read: ReadFile, crates: string[] = ['sqlx']): Map<string, { version: string; source: string }> {
+  const out = new Map<string, { version: string; source: string }>();
+  const lock = read(path.join(root, 'Cargo.lock'));
+  const manifest = read(path.join(root, 'Cargo.toml'));
+  for (const crate of crates) {
+    const name = crate.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    const locked = lock !== undefined ? new RegExp(`^name\\s*=\\s*"${name}"\\s*\\r?\\nversion\\s*=\\s*"([0-9][0-9A-Za-z.+-]*)"`, 'm').exec(lock) : null;
+    if (locked) {
+      out.set(crate, { version: locked[1], source: 'Cargo.lock' });
+      continue;
+    }
+    if (manifest === undefined) continue;
+    const req =
+      new RegExp(`^\\s*${name}\\s*=\\s*"[=^~]?\\s*([0-9][0-9.]*)`, 'm').exec(manifest) ??
+      new RegExp(`^\\s*${name}\\s*=\\s*\\{[^}]*?\\bversion\\s*=\\s*"[=^~]?\\s*([0-9][0-9.]*)`, 'm').exec(manifest) ??
+      new RegExp(`^\\[(?:workspace\\.)?dependencies\\.${name}\\][^\\[]*?^\\s*version\\s*=\\s*"[=^~]?\\s*([0-9][0-9.]*)`, 'm').exec(manifest);
+    if (req) out.set(crate, { version: req[1], source: 'Cargo.toml' });
+  }
   return out;
 }

@@ -1,0 +1,323 @@
+// Rust sqlx: pool builder chains (`PgPoolOptions::new()...connect(url)`) and option-less pools
+// (`PgPool::connect(url)`) become pool models.
+// Defaults: sqlx@v0.8.6 sqlx-core/src/pool/options.rs:143-166 (see pool-facts §2).
+import type { SyntaxNode } from '../syntax';
+import { nodeSpan } from '../syntax';
+import { ProfileEnv } from '../envfiles';
+import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting } from '../model';
+import { RustEvaluator, truncate } from '../rust/evaluator';
+import type { RV } from '../rust/values';
+import { toSetting, type SettingKind } from '../rust/settings';
+import { describeSource } from '../python/settings';
+import { parseDbUrl, maskUrl } from '../urls';
+import { activeProfiles, differences, type Detector, type DetectorContext } from './types';
+
+export const SQLX_ASSUMED_VERSION = '0.8';
+const CITE = 'sqlx@v0.8.6:sqlx-core/src/pool/options.rs:143-166';
+
+export const SQLX_DEFAULTS: Record<string, { value: number | boolean | null; kind: SettingKind }> = {
+  max_connections: { value: 10, kind: 'count' },
+  min_connections: { value: 0, kind: 'count' },
+  acquire_timeout: { value: 30, kind: 'duration' },
+  idle_timeout: { value: 600, kind: 'optduration' },
+  max_lifetime: { value: 1800, kind: 'optduration' },
+  test_before_acquire: { value: true, kind: 'bool' },
+};
+export const SQLX_SETTINGS = Object.keys(SQLX_DEFAULTS);
+
+/** Builder methods of PoolOptions (0.8), and the old name of acquire_timeout (0.5 and earlier). */
+const KNOWN_METHODS = new Set([
+  ...SQLX_SETTINGS,
+  'connect_timeout',
+  'acquire_time_level',
+  'acquire_time_threshold',
+  'acquire_slow_level',
+  'acquire_slow_threshold',
+  'fair',
+  '__fair',
+  'after_connect',
+  'before_acquire',
+  'after_release',
+  'parent',
+  'clone',
+  'to_owned',
+]);
+const ALIASES: Record<string, string> = { connect_timeout: 'acquire_timeout' };
+
+const CONNECT = new Set(['connect', 'connect_lazy', 'connect_with', 'connect_lazy_with']);
+const DB_TYPES: Record<string, DatabaseKind | 'any'> = { Postgres: 'postgresql', Sqlite: 'sqlite', MySql: 'mysql', Any: 'any' };
+const PREFIX_KIND: Record<string, DatabaseKind | 'any'> = { Pg: 'postgresql', Sqlite: 'sqlite', MySql: 'mysql', Any: 'any' };
+const POOL_NAMES: Record<string, string> = { postgresql: 'PgPool', sqlite: 'SqlitePool', mysql: 'MySqlPool', any: 'AnyPool' };
+
+/** `PgPoolOptions`, `PoolOptions::<Postgres>`, `sqlx::postgres::PgPoolOptions`: the kind it fixes. */
+function optionsType(pathText: string): { kind: DatabaseKind | 'any' | undefined; name: string } | undefined {
+  const m = /(?:^|::)\s*(Pg|Sqlite|MySql|Any)?PoolOptions\s*(?:::\s*)?(?:<\s*(?:[\w:]*::)?(\w+)\s*>)?$/.exec(pathText.replace(/\s+/g, ''));
+  if (!m) return undefined;
+  const kind = m[1] ? PREFIX_KIND[m[1]] : m[2] ? DB_TYPES[m[2]] : undefined;
+  return { kind, name: m[0].replace(/^::/, '') };
+}
+
+/** `PgPool`, `Pool::<Postgres>`, `sqlx::SqlitePool`, `Pool`. */
+function poolType(pathText: string): { kind: DatabaseKind | 'any' | undefined; name: string; generic: boolean } | undefined {
+  const m = /(?:^|::)(Pg|Sqlite|MySql|Any)?Pool(?:::)?(?:<(?:[\w:]*::)?(\w+)>)?$/.exec(pathText.replace(/\s+/g, ''));
+  if (!m) return undefined;
+  const kind = m[1] ? PREFIX_KIND[m[1]] : m[2] ? DB_TYPES[m[2]] : undefined;
+  return { kind, name: m[0].replace(/^::/, ''), generic: !m[1] && !m[2] };
+}
+
+/** The kind a `let pool: PgPool = ...` or `-> Result<Pool<Postgres>>` annotation gives. */
+function kindFromAnnotation(call: SyntaxNode): DatabaseKind | 'any' | undefined {
+  for (let p = call.parent, i = 0; p && i < 8; p = p.parent, i++) {
+    let t: string | undefined;
+    if (p.type === 'let_declaration') t = p.childForFieldName('type')?.text;
+    else if (p.type === 'function_item') t = p.childForFieldName('return_type')?.text;
+    else if (!['try_expression', 'await_expression', 'call_expression', 'arguments', 'expression_statement', 'block', 'return_expression', 'field_expression'].includes(p.type)) break;
+    if (t) {
+      const m = /\b(Pg|Sqlite|MySql|Any)Pool\b|\bPool\s*<\s*(?:[\w:]*::)?(Postgres|Sqlite|MySql|Any)\s*>/.exec(t);
+      if (m) return m[1] ? PREFIX_KIND[m[1]] : DB_TYPES[m[2]];
+      if (p.type === 'let_declaration' || p.type === 'function_item') break;
+    }
+  }
+  return undefined;
+}
+
+interface Step {
+  name: string;
+  arg?: SyntaxNode;
+  node: SyntaxNode;
+}
+
+interface PoolCall {
+  call: SyntaxNode;
+  constructor: string;
+  kind: DatabaseKind | 'any' | undefined;
+  /** The type named in the code: PgPoolOptions, PoolOptions::<Postgres>, PgPool. */
+  typeName: string;
+  steps: Step[];
+  /** The connect call's argument (URL or connect options). */
+  target?: SyntaxNode;
+  /** `PgPoolOptions::new()`, when there is an options chain. */
+  chainStart?: SyntaxNode;
+}
+
+function firstArg(call: SyntaxNode): SyntaxNode | undefined {
+  return call.childForFieldName('arguments')?.namedChildren.find((c) => c.type !== 'line_comment' && c.type !== 'block_comment' && c.type !== 'attribute_item');
+}
+
+function unwrapParens(n: SyntaxNode): SyntaxNode {
+  let cur = n;
+  for (let i = 0; i < 10 && cur.type === 'parenthesized_expression' && cur.namedChildren[0]; i++) cur = cur.namedChildren[0];
+  return cur;
+}
+
+function calleeOf(call: SyntaxNode): SyntaxNode | undefined {
+  const fn = call.childForFieldName('function');
+  return fn?.type === 'generic_function' ? fn.childForFieldName('function') ?? undefined : fn ?? undefined;
+}
+
+/** The pool a call builds, when it is a sqlx connect call. */
+function poolCallOf(call: SyntaxNode, ev: RustEvaluator, mentionsSqlx: boolean): PoolCall | undefined {
+  const fn = calleeOf(call);
+  if (!fn) return undefined;
+  if (fn.type === 'scoped_identifier') {
+    const name = fn.childForFieldName('name')?.text ?? '';
+    const path = fn.childForFieldName('path');
+    if (!CONNECT.has(name) || !path) return undefined;
+    const pt = poolType(path.text);
+    if (!pt || (pt.generic && !mentionsSqlx)) return undefined;
+    return { call, constructor: `${pt.name}::${name}`, kind: pt.kind, typeName: pt.name, steps: [], target: firstArg(call) };
+  }
+  if (fn.type !== 'field_expression') return undefined;
+  const ctor = fn.childForFieldName('field')?.text ?? '';
+  if (!CONNECT.has(ctor)) return undefined;
+  const steps: Step[] = [];
+  let cur: SyntaxNode | null = fn.childForFieldName('value');
+  for (let hops = 0, i = 0; cur && i < 200; i++) {
+    cur = unwrapParens(cur);
+    if (cur.type === 'call_expression') {
+      const f = calleeOf(cur);
+      if (f?.type === 'field_expression') {
+        steps.unshift({ name: f.childForFieldName('field')?.text ?? '', arg: firstArg(cur), node: cur });
+        cur = f.childForFieldName('value');
+        continue;
+      }
+      if (f?.type === 'scoped_identifier') {
+        const name = f.childForFieldName('name')?.text;
+        const path = f.childForFieldName('path');
+        const ot = path && (name === 'new' || name === 'default') ? optionsType(path.text) : undefined;
+        if (!ot) return undefined;
+        return { call, constructor: ctor, kind: ot.kind, typeName: ot.name, steps, target: firstArg(call), chainStart: cur };
+      }
+      return undefined;
+    }
+    if (cur.type === 'identifier' && hops < 4) {
+      // `let opts = PgPoolOptions::new().max_connections(5); opts.connect(url)`
+      hops++;
+      const b = ev.findBinding(cur.text, cur);
+      if (b?.kind !== 'let') return undefined;
+      if (b.node.namedChildren.some((c) => c.type === 'mutable_specifier')) return undefined;
+      cur = b.node.childForFieldName('value');
+      continue;
+    }
+    return undefined;
+  }
+  return undefined;
+}
+
+function defaultSetting(name: string, reason?: string): Setting {
+  const d = SQLX_DEFAULTS[name];
+  const s: Setting = { value: d.value, source: 'default', default: { library: 'sqlx', version: SQLX_ASSUMED_VERSION, cite: CITE } };
+  if (reason) s.reason = reason;
+  return s;
+}
+
+/** The kind a sqlx URL names: `postgres://`, `mysql://`, and SQLite's `sqlite:x.db`, `sqlite::memory:`. */
+function urlKind(url: string): { kind: DatabaseKind; scheme: string; memory: boolean } | undefined {
+  const parsed = parseDbUrl(url);
+  if (parsed && parsed.kind !== 'sqlite') return { kind: parsed.kind, scheme: parsed.scheme, memory: false };
+  const m = /^\s*(sqlite):/i.exec(url);
+  if (!m) return parsed ? { kind: parsed.kind, scheme: parsed.scheme, memory: parsed.memory } : undefined;
+  const rest = url.trim().slice(m[0].length).replace(/^\/\//, '');
+  const memory = rest === '' || /^:memory:/.test(rest) || /[?&]mode=memory\b/.test(rest);
+  return { kind: 'sqlite', scheme: 'sqlite', memory };
+}
+
+function maskSetting(s: Setting): Setting {
+  const env = s.env
+    ? {
+        ...s.env,
+        raw: s.env.raw !== undefined ? maskUrl(s.env.raw) : undefined,
+        fallback: s.env.fallback ? { ...s.env.fallback, value: typeof s.env.fallback.value === 'string' ? maskUrl(s.env.fallback.value) : s.env.fallback.value, text: maskUrl(s.env.fallback.text) } : undefined,
+      }
+    : undefined;
+  return { ...s, value: typeof s.value === 'string' ? maskUrl(s.value) : s.value, env, text: s.text ? maskUrl(s.text) : undefined };
+}
+
+function databaseOf(pc: PoolCall, ev: RustEvaluator, ctx: DetectorContext): DatabaseInfo {
+  const declared = pc.kind ?? kindFromAnnotation(pc.call);
+  const typed = declared && declared !== 'any' ? declared : undefined;
+  const typeWords = !typed ? undefined : pc.kind ? `the pool type ${pc.typeName}` : `the pool's type annotation (${pc.typeName} itself names no database)`;
+  let url: RV | undefined;
+  let urlNode = pc.target;
+  let optsWords: string | undefined;
+  if (pc.target) {
+    const v = ev.eval(pc.target, 'str');
+    if (v.val.t === 'connopts') {
+      optsWords = v.val.typeName;
+      url = v.val.url;
+      if (!typed && v.val.kind !== 'unknown' && !url) {
+        return { kind: v.val.kind, how: `the connect options type ${v.val.typeName}` };
+      }
+    } else url = v;
+  } else urlNode = undefined;
+  if (!url) {
+    const why = !pc.target ? 'the call passes no URL' : optsWords ? `the ${optsWords} are built in code, not from a URL` : 'the URL is not known';
+    return typed ? { kind: typed, how: `${typeWords} (${why})` } : { kind: 'unknown', how: `${pc.typeName}: the database comes from the URL, and ${why}` };
+  }
+  const source = toSetting(url, urlNode, ctx, 'str');
+  const text = url.val.t === 'str' ? url.val.v : undefined;
+  if (text === undefined) {
+    const reason = url.val.t === 'unknown' ? url.val.reason : url.val.t === 'error' ? url.val.message : 'it is not a string';
+    const how = `the URL ${truncate(urlNode?.text ?? '', 40)} is not known (${reason})`;
+    const masked = maskSetting({ ...source, value: undefined });
+    return typed ? { kind: typed, how: `${typeWords}; ${how}`, source: masked } : { kind: 'unknown', how, source: masked };
+  }
+  const masked = maskUrl(text);
+  const maskedSource = maskSetting(source);
+  const parsed = urlKind(text);
+  const from = describeSource(source, ctx.rel);
+  if (typed) {
+    const mismatch = parsed && parsed.kind !== 'unknown' && parsed.kind !== typed ? `; the URL scheme '${parsed.scheme}' does not match, so connecting fails` : '';
+    return { kind: typed, how: `${typeWords} (URL: ${from})${mismatch}`, scheme: parsed?.scheme, url: masked, source: maskedSource, memory: typed === 'sqlite' ? parsed?.memory : undefined };
+  }
+  if (!parsed) return { kind: 'unknown', how: `'${truncate(masked, 40)}' has no URL scheme`, url: masked, source: maskedSource };
+  return { kind: parsed.kind, how: `URL scheme '${parsed.scheme}' (${from})`, scheme: parsed.scheme, url: masked, source: maskedSource, memory: parsed.kind === 'sqlite' ? parsed.memory : undefined };
+}
+
+function settingsOf(pc: PoolCall, ev: RustEvaluator, ctx: DetectorContext): Record<string, Setting> {
+  const settings: Record<string, Setting> = {};
+  const unknownSteps = pc.steps.filter((s) => !KNOWN_METHODS.has(s.name));
+  const opaque = unknownSteps.length > 0 ? `\`.${unknownSteps[0].name}(..)\` (line ${unknownSteps[0].node.startPosition.row + 1}) is not a PoolOptions method this linter knows; it may set anything` : undefined;
+  for (const name of SQLX_SETTINGS) {
+    const written = [...pc.steps].reverse().find((s) => (ALIASES[s.name] ?? s.name) === name);
+    try {
+      if (written) {
+        const kind = SQLX_DEFAULTS[name].kind;
+        const v = written.arg ? ev.eval(written.arg, kind === 'count' ? 'u32' : kind === 'bool' ? 'bool' : undefined) : undefined;
+        settings[name] = v ? toSetting(v, written.arg, ctx, kind) : { value: undefined, source: 'unknown', reason: `.${written.name}() has no argument`, span: nodeSpan(ctx.file, ctx.lines, written.node) };
+        if (written.name !== name && !settings[name].reason) settings[name].reason = `.${written.name}() is the sqlx 0.5 name of .${name}()`;
+      } else if (opaque) {
+        settings[name] = { value: undefined, source: 'unknown', reason: opaque, span: nodeSpan(ctx.file, ctx.lines, unknownSteps[0].node) };
+      } else settings[name] = defaultSetting(name);
+    } catch (e) {
+      settings[name] = { value: undefined, source: 'unknown', reason: `not evaluated (${(e as Error).message})` };
+    }
+  }
+  return settings;
+}
+
+export const sqlxDetector: Detector = {
+  id: 'sqlx',
+  language: 'rust',
+  prefilter: /PoolOptions|Pool\s*(?:::\s*<[^>]*>\s*)?::\s*connect|PgPool|SqlitePool|MySqlPool|AnyPool/,
+  detect(ctx: DetectorContext): PoolModel[] {
+    const root = ctx.tree.rootNode;
+    const mentionsSqlx = /\bsqlx\b/.test(ctx.text);
+    const finder = new RustEvaluator(root, new ProfileEnv('', []));
+    const found: PoolCall[] = [];
+    for (const call of root.descendantsOfType('call_expression')) {
+      try {
+        const pc = poolCallOf(call, finder, mentionsSqlx);
+        if (pc) found.push(pc);
+      } catch {
+        // an unexpected shape is no pool
+      }
+    }
+    if (found.length === 0) return [];
+    const versionInfo = ctx.versions.get('sqlx') ?? { version: `${SQLX_ASSUMED_VERSION}.x (assumed: no pin found)`, source: 'assumed' };
+    const evaluators = new Map<string, RustEvaluator>();
+    const models: PoolModel[] = [];
+    for (const pc of found) {
+      const span = nodeSpan(ctx.file, ctx.lines, pc.call);
+      const profiles: Record<string, ProfileModel> = {};
+      for (const profile of activeProfiles(ctx)) {
+        const envFiles = ctx.env.filesFor(ctx.file, profile);
+        let ev = evaluators.get(profile);
+        if (!ev) {
+          ev = new RustEvaluator(root, new ProfileEnv(profile, envFiles));
+          evaluators.set(profile, ev);
+        }
+        let database: DatabaseInfo;
+        try {
+          database = databaseOf(pc, ev, ctx);
+        } catch (e) {
+          database = { kind: pc.kind && pc.kind !== 'any' ? pc.kind : 'unknown', how: `not evaluated (${(e as Error).message})` };
+        }
+        const settings = settingsOf(pc, ev, ctx);
+        const declared = pc.kind ?? kindFromAnnotation(pc.call);
+        const poolName = declared ? POOL_NAMES[declared] : 'Pool';
+        const insertTarget: InsertTarget | undefined = pc.chainStart ? { kind: 'chain', span: nodeSpan(ctx.file, ctx.lines, pc.chainStart) } : undefined;
+        profiles[profile] = {
+          profile,
+          envFiles: envFiles.map((f) => f.file),
+          database,
+          poolClass: { name: poolName, source: 'default', reason: 'sqlx Pool' },
+          settings,
+          insertTarget,
+        };
+      }
+      models.push({
+        id: `${ctx.file}:${span.line + 1}:${span.column + 1}`,
+        library: 'sqlx',
+        constructor: pc.constructor,
+        file: ctx.file,
+        span,
+        async: true,
+        profiles,
+        differsBetweenProfiles: differences(profiles),
+        libraryVersion: versionInfo,
+      });
+    }
+    return models;
+  },
+};

@@ -15,11 +15,12 @@ export const hardcodedPoolSize: Rule = {
       'environment variable with the current value as fallback keeps today\'s behaviour and makes it tunable per environment.',
     thresholdSource: 'https://12factor.net/config; SQLAlchemy pool_size/max_overflow (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441)',
     fixable: true,
-    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); both add the key to .env.example when the project has one.',
-    appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell) and node-postgres pools. Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing).',
+    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); sqlx: std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(<current>), with .acquire_timeout(Duration::from_secs(30)) written out when it was implicit (seed 002\'s fix); all add the key to .env.example when the project has one.',
+    appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell), sqlx pools (max_connections) and node-postgres pools (max). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing).',
     examples: [
       { bad: 'create_engine(url, pool_size=20)', good: 'create_engine(url, pool_size=int(os.getenv("DB_POOL_SIZE", "20")))' },
       { bad: 'new Pool({ max: 20 })', good: 'new Pool({ max: Number(process.env.PG_POOL_MAX ?? 20) })' },
+      { bad: 'PgPoolOptions::new().max_connections(10)', good: 'PgPoolOptions::new()\n    .acquire_timeout(std::time::Duration::from_secs(30))\n    .max_connections(std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(10))' },
     ],
   },
   check(ctx) {
@@ -36,6 +37,25 @@ export const hardcodedPoolSize: Rule = {
           fix: ctx.fixes.fix('Read max from PG_POOL_MAX', [
             { file: s.span.file, start: s.span.start, end: s.span.end, newText: `Number(process.env.PG_POOL_MAX ?? ${v})` },
             ctx.envExample ? ctx.fixes.appendEnvExample(ctx.envExample, 'PG_POOL_MAX', String(v)) : undefined,
+          ]),
+        },
+      ];
+    }
+    if (ctx.pool.library === 'sqlx') {
+      const s = p.settings.max_connections;
+      const v = num(s);
+      if (!s || s.source !== 'literal' || v === undefined || v <= 0 || !s.span || !/^\d[\d_]*(u32)?$/.test(s.text ?? '') || p.database.kind === 'sqlite') return [];
+      const envName = 'DATABASE_MAX_CONNECTIONS';
+      // seed 002's fix: the size from the environment, and the acquire bound written out where it is implicit
+      const timeout = p.settings.acquire_timeout;
+      return [
+        {
+          message: `max_connections ${v} is written in code at ${ctx.rel(s.span.file)}:${s.span.line + 1}: the same in every environment and changed only by a release. Read it from ${envName} with ${v} as the fallback.`,
+          span: s.span,
+          fix: ctx.fixes.fix(`Read max_connections from ${envName}`, [
+            { file: s.span.file, start: s.span.start, end: s.span.end, newText: `std::env::var("${envName}").ok().and_then(|s| s.parse().ok()).unwrap_or(${v})` },
+            timeout?.source === 'default' ? ctx.fixes.setSetting(p, 'acquire_timeout', 'std::time::Duration::from_secs(30)') : undefined,
+            ctx.envExample ? ctx.fixes.appendEnvExample(ctx.envExample, envName, String(v)) : undefined,
           ]),
         },
       ];

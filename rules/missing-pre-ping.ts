@@ -10,14 +10,26 @@ export const missingPrePing: Rule = {
       'Without pool_pre_ping the pool returns a connection that the server, a proxy, a failover or a firewall has already ' +
       'closed, and the first statement on it fails (`server closed the connection unexpectedly`, `MySQL server has gone away`). ' +
       'pool_pre_ping=True tests the connection at checkout (a cheap round trip) and replaces it transparently.',
-    thresholdSource: 'SQLAlchemy default pool_pre_ping=False (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:431; pool/base.py:177); https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic',
+    thresholdSource: 'SQLAlchemy default pool_pre_ping=False (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:431; pool/base.py:177); https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic; sqlx test_before_acquire default true (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:313).',
     fixable: true,
-    fixDescription: 'Adds pool_pre_ping=True to the call (or to the options dict it splats), or turns a written False into True.',
-    appliesTo: 'SQLAlchemy engines on PostgreSQL, MySQL, or a database the URL does not tell. Not SQLite (a local file) and not NullPool (a new connection for every checkout). node-postgres has no pre-ping option: it drops a client on its error event (see missing-error-listener).',
+    fixDescription: 'Adds pool_pre_ping=True to the call (or to the options dict it splats), or turns a written False into True; sqlx: test_before_acquire(false) becomes true.',
+    appliesTo: 'SQLAlchemy engines on PostgreSQL, MySQL, or a database the URL does not tell, and sqlx pools that turn test_before_acquire off (it is on by default). Not SQLite (a local file) and not NullPool (a new connection for every checkout). node-postgres has no pre-ping option: it drops a client on its error event (see missing-error-listener).',
     examples: [{ bad: 'engine = create_engine(url, pool_size=10)', good: 'engine = create_engine(url, pool_size=10, pool_pre_ping=True)' }],
   },
   check(ctx) {
     const p = ctx.profile;
+    if (ctx.pool.library === 'sqlx') {
+      const s = p.settings.test_before_acquire;
+      if (!s || s.value !== false || s.source === 'default' || p.database.kind === 'sqlite') return [];
+      const edit = s.source === 'literal' && s.span ? { file: s.span.file, start: s.span.start, end: s.span.end, newText: 'true' } : undefined;
+      return [
+        {
+          message: `${described(ctx, 'test_before_acquire', s)}: idle connections are handed out without the liveness check sqlx does by default, so one closed by the server, a proxy or a failover fails the query that gets it. Remove .test_before_acquire(false) or set it to true.`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          fix: edit ? ctx.fixes.fix('Set test_before_acquire(true)', [edit]) : undefined,
+        },
+      ];
+    }
     if (ctx.pool.library !== 'sqlalchemy' || !maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
     const s = p.settings.pool_pre_ping;
     if (!s || s.source === 'unknown' || s.value === undefined) return [];

@@ -19,7 +19,7 @@ export const missingRecycle: Rule = {
       'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits.',
     fixable: true,
     fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1); adds maxLifetimeSeconds: ${RECYCLE_SECONDS} to a node-postgres pool.`,
-    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info), and node-postgres pools (info). Not SQLite, not NullPool, not sqlx (max_lifetime is 30 min by default).',
+    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min). Not SQLite, not NullPool.',
     examples: [{ bad: 'create_engine("mysql+pymysql://app@db/app")', good: `create_engine("mysql+pymysql://app@db/app", pool_recycle=${RECYCLE_SECONDS})` }],
   },
   check(ctx) {
@@ -33,6 +33,19 @@ export const missingRecycle: Rule = {
           message: `${described(ctx, 'maxLifetimeSeconds', s)}: clients live until an error removes them; a proxy, load balancer or firewall that drops idle TCP connections leaves dead ones in the pool (PostgreSQL itself closes no idle session by default). Set maxLifetimeSeconds: ${RECYCLE_SECONDS}.`,
           span: writtenAt(s) ?? ctx.pool.span,
           fix: edit ? ctx.fixes.fix(`Add maxLifetimeSeconds: ${RECYCLE_SECONDS}`, [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library === 'sqlx') {
+      const s = p.settings.max_lifetime;
+      if (!s || s.source === 'default' || s.source === 'unknown' || s.value !== null || p.database.kind === 'sqlite') return [];
+      const edit = s.source === 'literal' && s.span ? { file: s.span.file, start: s.span.start, end: s.span.end, newText: `Some(std::time::Duration::from_secs(${RECYCLE_SECONDS}))` } : undefined;
+      return [
+        {
+          message: `${described(ctx, 'max_lifetime', s)}: connections are never retired (sqlx retires them after 30 min by default); a proxy, load balancer or firewall that drops long-lived TCP connections leaves dead ones in the pool. Keep the default or set a lifetime.`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          severity: p.database.kind === 'mysql' ? 'warning' : 'info',
+          fix: edit ? ctx.fixes.fix(`Set max_lifetime to ${RECYCLE_SECONDS} s`, [edit]) : undefined,
         },
       ];
     }

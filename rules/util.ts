@@ -20,7 +20,10 @@ export function num(s: Setting | undefined): number | undefined {
 
 /** "pool_size 5 (the SQLAlchemy 2.0 default)" */
 export function described(ctx: RuleContext, name: string, s: Setting): string {
-  const v = s.value === undefined ? '?' : s.value === null ? 'None' : typeof s.value === 'boolean' ? (s.value ? 'True' : 'False') : String(s.value);
+  const lib = ctx.pool.library;
+  // values in the language they are written in
+  const t = lib === 'sqlalchemy' ? ['True', 'False', 'None'] : lib === 'sqlx' ? ['true', 'false', 'None'] : ['true', 'false', 'null'];
+  const v = s.value === undefined ? '?' : s.value === null ? t[2] : typeof s.value === 'boolean' ? (s.value ? t[0] : t[1]) : String(s.value);
   return `${name} ${v} (${describeSource(s, ctx.rel)})`;
 }
 

@@ -6,6 +6,7 @@ import { missingRecycle } from './missing-recycle';
 import { unboundedAcquireWait } from './unbounded-acquire-wait';
 import { sqliteInProduction } from './sqlite-in-production';
 import { sqlitePoolSizing } from './sqlite-pool-sizing';
+import { sqliteMultipleWriters } from './sqlite-multiple-writers';
 import { invalidPoolSetting } from './invalid-pool-setting';
 import { hardcodedPoolSize } from './hardcoded-pool-size';
 import { missingErrorListener } from './missing-error-listener';
@@ -18,6 +19,7 @@ export const RULES: Rule[] = [
   unboundedAcquireWait,
   sqliteInProduction,
   sqlitePoolSizing,
+  sqliteMultipleWriters,
   invalidPoolSetting,
   hardcodedPoolSize,
   missingErrorListener,

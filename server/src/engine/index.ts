@@ -16,9 +16,39 @@ import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule, RuleContext } from './rule';
 import { maskSecrets } from './urls';
 import { readDeployment, isComposeFile, type Deployment } from './deployment';
+import { yamlConfigDetector } from './detectors/yaml-config';
 
 export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
 export { RULES, RULE_IDS };
+
+/** What a text detector sees: a file that is not a tree-sitter language (YAML config, say). */
+export interface TextDetectorContext {
+  file: string;
+  text: string;
+  lines: LineIndex;
+  env: EnvResolver;
+  profiles: string[];
+  versions: Map<string, { version: string; source: string }>;
+  rel(file: string): string;
+  /** Reads another workspace file (cached, through the caller's reader). */
+  read: ReadFile;
+  /** The workspace's source files (those the tree detectors parse), for linking config to code. */
+  sources: string[];
+  /** Reports a problem with the file (a parse error, say); the run goes on. */
+  problem(p: FileProblem): void;
+}
+
+/** A detector that reads text rather than a syntax tree; `matches` routes files to it. */
+export interface TextDetector {
+  id: string;
+  /** Whether the file is this detector's kind (by its path, and its text where the path cannot tell). */
+  matches(file: string, text: string): boolean;
+  /** A cheap test on the raw text: files that fail it are never parsed for this detector. */
+  prefilter: RegExp;
+  detect(ctx: TextDetectorContext): PoolModel[];
+}
+
+export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector];
 
 export interface CheckOptions {
   /** Workspace root: config, env profiles and version pins are looked up from here. */
@@ -73,6 +103,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   const modules = new PythonModules(root, read);
   let parsed = 0;
   const binary: string[] = [];
+  const sources = files.filter((f) => languageOf(f) !== undefined);
   for (const file of files) {
     const base = path.basename(file);
     const text = read(file);
@@ -84,6 +115,14 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
     if (!language) {
       if (isEnvFile(base)) env.load(file); // reports malformed lines
       if (isComposeFile(file)) composeFiles.push(file);
+      for (const d of TEXT_DETECTORS.filter((t) => t.matches(file, text) && t.prefilter.test(text))) {
+        parsed++;
+        try {
+          pools.push(...d.detect({ file, text, lines: new LineIndex(text), env, profiles, versions, rel, read, sources, problem: (p) => problems.push(p) }));
+        } catch (e) {
+          problems.push({ file, message: `internal error in the ${d.id} detector: ${maskSecrets((e as Error).message)}; other files are still checked` });
+        }
+      }
       continue;
     }
     // the cheap test first: a file without a pool-related token is never parsed

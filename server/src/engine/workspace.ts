@@ -36,8 +36,16 @@ export function isEnvFile(base: string): boolean {
   return base === '.env' || base.startsWith('.env.') || base.endsWith('.env');
 }
 
+/**
+ * An application config in YAML (read by the text detectors): not a compose file, nothing under
+ * .github/. Kubernetes manifests are told apart by their text, by the detector's own `matches`.
+ */
+export function isAppConfigYaml(file: string): boolean {
+  return /\.ya?ml$/i.test(file) && !isComposeFile(file) && !file.split(/[\\/]/).includes('.github');
+}
+
 export function isCandidate(file: string): boolean {
-  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file);
+  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file) || isAppConfigYaml(file);
 }
 
 interface IgnoreLayer {

@@ -11,6 +11,9 @@ import { invalidPoolSetting } from './invalid-pool-setting';
 import { hardcodedPoolSize } from './hardcoded-pool-size';
 import { missingErrorListener } from './missing-error-listener';
 import { poolExceedsServerConnections } from './pool-exceeds-server-connections';
+import { sqliteNoWal } from './sqlite-no-wal';
+import { sqliteNoBusyTimeout } from './sqlite-no-busy-timeout';
+import { sqliteSingleSharedConnection } from './sqlite-single-shared-connection';
 
 export const RULES: Rule[] = [
   undersizedPool,
@@ -24,6 +27,9 @@ export const RULES: Rule[] = [
   hardcodedPoolSize,
   missingErrorListener,
   poolExceedsServerConnections,
+  sqliteNoWal,
+  sqliteNoBusyTimeout,
+  sqliteSingleSharedConnection,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);

@@ -26,6 +26,7 @@ export const invalidPoolSetting: Rule = {
     ],
   },
   check(ctx) {
+    if (!['sqlalchemy', 'sqlx', 'node-postgres'].includes(ctx.pool.library)) return [];
     const p = ctx.profile;
     const out: RuleFinding[] = [];
     const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;

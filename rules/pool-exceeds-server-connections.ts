@@ -46,7 +46,8 @@ export const poolExceedsServerConnections: Rule = {
   checkAll(fleet) {
     const out: (RuleFinding & { poolId: string })[] = [];
     for (const kind of ['postgresql', 'mysql'] as const) {
-      const pools = fleet.pools.filter((c) => c.profile.database.kind === kind);
+      // pools that open connections themselves; app config sections are read by one of these
+      const pools = fleet.pools.filter((c) => c.profile.database.kind === kind && ['sqlalchemy', 'sqlx', 'node-postgres'].includes(c.pool.library));
       if (pools.length === 0) continue;
       const d = SERVER_DEFAULTS[kind];
       const server = kind === 'postgresql' ? fleet.deployment?.servers[0] : undefined;

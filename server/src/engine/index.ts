@@ -11,6 +11,7 @@ import { pinnedVersions } from './versions';
 import type { Detector } from './detectors/types';
 import { sqlalchemyDetector } from './detectors/sqlalchemy';
 import { sqlxDetector } from './detectors/sqlx';
+import { sqlitePythonDetector } from './detectors/sqlite-python';
 import { nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs } from './detectors/node-postgres';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule, RuleContext } from './rule';
@@ -18,7 +19,7 @@ import { maskSecrets } from './urls';
 import { readDeployment, isComposeFile, type Deployment } from './deployment';
 import { yamlConfigDetector } from './detectors/yaml-config';
 
-export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
+export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
 export { RULES, RULE_IDS };
 
 /** What a text detector sees: a file that is not a tree-sitter language (YAML config, say). */

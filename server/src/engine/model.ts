@@ -108,6 +108,8 @@ export interface PoolModel {
   differsBetweenProfiles: string[];
   /** Library version the defaults hold for (from the project's requirements, or the assumed one). */
   libraryVersion: { version: string; source: string };
+  /** SQLite pools and connections: journal mode, busy timeout, and how the connection is used. */
+  sqlite?: SqliteFacts;
   /** node-postgres: whether the module attaches pool.on('error', ...), and where a listener would go. */
   errorListener?: { attached: boolean; variable?: string; insertAfter?: Span };
 }
@@ -142,4 +144,23 @@ export interface FileProblem {
   line?: number;
   column?: number;
   message: string;
+}
+
+export interface SqliteFacts {
+  /** Effective journal mode: from a PRAGMA in the code, else SQLite's default 'delete'. */
+  journalMode: Setting;
+  /** Effective busy timeout in milliseconds (PRAGMA busy_timeout, or the driver's timeout). */
+  busyTimeoutMs: Setting;
+  /** Whether a concurrent server uses it, and how that was known. */
+  server: { value: boolean; how: string };
+  /** One connection kept on self or the module and handed to every caller. */
+  shared?: { holder: string; kind: 'self' | 'module' };
+  /** The statement that stores the connection (a PRAGMA fix goes after it). */
+  insertAfter?: Span;
+  /** The body of `async with connect(...) as db:` (a PRAGMA fix goes first in it). */
+  insertInto?: Span;
+  /** The expression that holds the connection (`self._connection`, `db`). */
+  connection?: string;
+  /** Calls on the connection are awaited (aiosqlite). */
+  awaited: boolean;
 }

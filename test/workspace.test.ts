@@ -128,3 +128,43 @@ describe('workspace walk and bad input', () => {
     assert.strictEqual(r.pools.length, 1);
   });
 });
+
+describe('a polyglot workspace is one picture', () => {
+  it('JSON lists every pool of the mixed stack (Python, TypeScript, Rust, YAML) with per-profile settings', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-mixed-'));
+    try {
+      const files: Record<string, string> = {
+        '.env': 'DATABASE_URL=postgresql://app:devpw@localhost:5432/app\nDB_POOL_SIZE=10\nPG_POOL_MAX=10\nDATABASE_MAX_CONNECTIONS=10\n',
+        '.env.production': 'DATABASE_URL=postgresql://app:prodpw@db:5432/app\nDB_POOL_SIZE=30\nPG_POOL_MAX=40\nDATABASE_MAX_CONNECTIONS=25\n',
+        'api/db.py': 'import os\nfrom sqlalchemy import create_engine\nengine = create_engine(os.environ["DATABASE_URL"], pool_size=int(os.getenv("DB_POOL_SIZE", "5")))\n',
+        'web/db.ts': "import { Pool } from 'pg';\nexport const pool = new Pool({ max: Number(process.env.PG_POOL_MAX ?? 10) });\n",
+        'ledger/src/main.rs': 'use sqlx::postgres::PgPoolOptions;\nasync fn pool(url: &str) {\n    let p = PgPoolOptions::new()\n        .max_connections(std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(5))\n        .connect(url)\n        .await;\n}\n',
+        'chat/config.yaml': 'chat:\n  repository:\n    connection_pool:\n      max_connections: 10\n      max_writers: 1\n',
+        'broken.ts': "import { Pool } from 'pg';\nexport const p = new Pool({ max: 5, \n",
+        'broken.rs': 'use sqlx::postgres::PgPoolOptions;\nfn f( {\n',
+      };
+      for (const [name, content] of Object.entries(files)) {
+        fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+        fs.writeFileSync(path.join(dir, name), content);
+      }
+      const j = JSON.parse(cli(['check', '--format', 'json'], dir).stdout);
+      const byFile = (f: string) => j.pools.find((p: { file: string }) => p.file === f);
+      const size = (f: string, setting: string, profile: string) => byFile(f).profiles[profile].settings[setting].value;
+      assert.deepStrictEqual(
+        [size('api/db.py', 'pool_size', 'development'), size('api/db.py', 'pool_size', 'production')],
+        [10, 30],
+      );
+      assert.deepStrictEqual([size('web/db.ts', 'max', 'development'), size('web/db.ts', 'max', 'production')], [10, 40]);
+      assert.deepStrictEqual([size('ledger/src/main.rs', 'max_connections', 'development'), size('ledger/src/main.rs', 'max_connections', 'production')], [10, 25]);
+      assert.strictEqual(size('chat/config.yaml', 'max_writers', 'development'), 1);
+      // the pool inside broken.ts's unterminated call is lost to the syntax error; every other file's pool is there
+      assert.deepStrictEqual(j.pools.map((p: { library: string }) => p.library).sort(), ['node-postgres', 'sqlalchemy', 'sqlx', 'yaml-config']);
+      // malformed TypeScript and Rust are named with their line; their neighbours are still read
+      const problems = j.problems.map((p: { file: string; line: number; message: string }) => `${p.file}:${p.line}:${p.message.split(';')[0]}`);
+      assert.ok(problems.includes('broken.ts:2:syntax error'), JSON.stringify(problems));
+      assert.ok(problems.some((p: string) => p.startsWith('broken.rs:2:syntax error')), JSON.stringify(problems));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

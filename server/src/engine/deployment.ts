@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import type { FileProblem, Span } from './model';
 import { LineIndex } from './syntax';
-import type { ReadFile } from './envfiles';
+import type { ReadFile, EnvFile, EnvEntry, EnvResolver } from './envfiles';
 import { isInside } from './envfiles';
 
 export interface Figure {
@@ -42,7 +42,12 @@ export function isComposeFile(file: string): boolean {
   return COMPOSE.test(path.basename(file));
 }
 
-/** Which profile a compose file belongs to; undefined for the base file every profile uses. */
+/** The profile a compose file's own environment defines: its name without the extension. */
+export function composeProfileName(file: string): string {
+  return path.basename(file).replace(/\.ya?ml$/i, '');
+}
+
+/** Which .env profile a compose file's deployment figures belong to; undefined for the base file every profile uses. */
 export function composeProfile(file: string): string | undefined {
   const base = path.basename(file).toLowerCase();
   if (/prod/.test(base)) return 'production';
@@ -93,6 +98,69 @@ interface RawService {
   lines: LineIndex;
 }
 
+/**
+ * A profile per compose file: for a source file inside a service's build context, the variables
+ * the service gets, from `env_file:` (loaded like .env files) then `environment:` (which wins).
+ * `${VAR:-default}` in a value is resolved from the .env beside the compose file, as compose does.
+ */
+export function addComposeProfiles(composeFiles: string[], env: EnvResolver, read: ReadFile, problems: FileProblem[]): string[] {
+  const names: string[] = [];
+  for (const file of composeFiles) {
+    const text = read(file);
+    if (text === undefined) continue;
+    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+    if (doc.errors.length) continue; // readDeployment reports them
+    const services = doc.get('services');
+    if (!YAML.isMap(services)) continue;
+    const lines = new LineIndex(text);
+    const dir = path.dirname(file);
+    const dotenv = env.load(path.join(dir, '.env'));
+    const interpolate = (v: string) =>
+      v.replace(/\$\{(\w+)(?::?-([^}]*))?\}/g, (_m, name: string, def: string | undefined) => dotenv?.entries.get(name)?.value ?? def ?? '');
+    const perService: { context: string; files: EnvFile[] }[] = [];
+    for (const it of services.items) {
+      const svc = it.value;
+      if (!YAML.isMap(svc)) continue;
+      const build = svc.get('build', true);
+      const ctx = YAML.isMap(build) ? scalarText(build.get('context', true)) : scalarText(build);
+      if (!ctx) continue;
+      const files: EnvFile[] = [];
+      const ef = svc.get('env_file', true);
+      const efList = YAML.isSeq(ef) ? ef.items.map((i) => (YAML.isMap(i) ? scalarText(i.get('path', true)) : scalarText(i))) : [scalarText(ef)];
+      for (const f of efList) {
+        if (!f) continue;
+        const loaded = env.load(path.resolve(dir, f));
+        if (loaded) files.push(loaded);
+        else problems.push({ file, message: `env_file '${f}' of service ${scalarText(it.key)} does not exist` });
+      }
+      const environment = svc.get('environment', true);
+      if (environment) {
+        const entries = new Map<string, EnvEntry>();
+        for (const [name, e] of envMap(environment)) {
+          const r = e.node.range;
+          if (!r) continue;
+          // list form `- KEY=value`: the value is the part after '='
+          const raw = text.slice(r[0], r[1]);
+          const eq = YAML.isMap(environment) ? -1 : raw.indexOf('=');
+          const start = eq >= 0 ? r[0] + eq + 1 : r[0];
+          entries.set(name, { name, value: interpolate(e.value), file, line: lines.position(r[0]).line, raw: text.slice(start, r[1]), valueSpan: lines.span(file, start, r[1]) });
+        }
+        files.push({ file, text, lines, entries });
+      }
+      if (files.length) perService.push({ context: path.resolve(dir, ctx), files });
+    }
+    if (perService.length === 0) continue;
+    const name = composeProfileName(file);
+    names.push(name);
+    env.addProfile(name, (source) => {
+      let best: { context: string; files: EnvFile[] } | undefined;
+      for (const s of perService) if (isInside(source, s.context) && (!best || s.context.length > best.context.length)) best = s;
+      return best?.files ?? [];
+    });
+  }
+  return names;
+}
+
 export function readDeployment(composeFiles: string[], profiles: string[], read: ReadFile, problems: FileProblem[]): Deployment {
   const parsed: { file: string; profile?: string; services: RawService[] }[] = [];
   for (const file of composeFiles) {
@@ -117,7 +185,9 @@ export function readDeployment(composeFiles: string[], profiles: string[], read:
   for (const profile of profiles) {
     // the base files, then the profile's own files override service by service
     const merged = new Map<string, RawService[]>();
-    for (const p of parsed.filter((x) => x.profile === undefined).concat(parsed.filter((x) => x.profile === profile))) {
+    // a compose file's own profile deploys that file over the base files
+    const own = (x: { file: string; profile?: string }) => x.profile === profile || (composeProfileName(x.file) === profile && x.profile !== undefined);
+    for (const p of parsed.filter((x) => x.profile === undefined).concat(parsed.filter(own))) {
       for (const s of p.services) merged.set(s.name, [...(merged.get(s.name) ?? []), s]);
     }
     const services: AppService[] = [];

@@ -115,8 +115,17 @@ export class EnvResolver {
     return env;
   }
 
+  private readonly extra = new Map<string, (sourceFile: string) => EnvFile[]>();
+
+  /** A profile whose variables come from elsewhere (a compose file's environment and env_file). */
+  addProfile(name: string, filesFor: (sourceFile: string) => EnvFile[]): void {
+    this.extra.set(name, filesFor);
+  }
+
   /** The env files of `profile` that apply to `sourceFile`, in load order. */
   filesFor(sourceFile: string, profile: string): EnvFile[] {
+    const extra = this.extra.get(profile);
+    if (extra) return extra(sourceFile);
     const names = this.profiles[profile] ?? [];
     let dir = path.dirname(sourceFile);
     const root = path.resolve(this.root);

@@ -16,7 +16,7 @@ import { nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs }
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule, RuleContext } from './rule';
 import { maskSecrets } from './urls';
-import { readDeployment, isComposeFile, type Deployment } from './deployment';
+import { readDeployment, isComposeFile, addComposeProfiles, type Deployment } from './deployment';
 import { yamlConfigDetector } from './detectors/yaml-config';
 
 export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
@@ -90,17 +90,18 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   const loaded = opts.config ? { config: opts.config, problems: [] } : loadConfig(root, read, RULE_IDS);
   problems.push(...loaded.problems);
   const config = loaded.config;
-  let profiles = Object.keys(config.profiles);
-  if (opts.profile) {
-    if (!config.profiles[opts.profile]) {
-      problems.push({ file: root, message: `unknown profile '${opts.profile}' (known: ${profiles.join(', ')})` });
-    } else profiles = [opts.profile];
-  }
   const env = new EnvResolver(root, config.profiles, read);
   const versions = pinnedVersions(root, read);
   const { files, stats } = walk(opts.paths?.length ? opts.paths.map((p) => path.resolve(p)) : [root], config.exclude, problems);
+  // compose files first: each one with a service environment is a profile of its own
+  const composeFiles = files.filter(isComposeFile);
+  const composeProfiles = addComposeProfiles(composeFiles, env, read, problems);
+  let profiles = [...Object.keys(config.profiles), ...composeProfiles.filter((n) => !config.profiles[n])];
+  if (opts.profile) {
+    if (!profiles.includes(opts.profile)) problems.push({ file: root, message: `unknown profile '${opts.profile}' (known: ${profiles.join(', ')})` });
+    else profiles = [opts.profile];
+  }
   const pools: PoolModel[] = [];
-  const composeFiles: string[] = [];
   const modules = new PythonModules(root, read);
   let parsed = 0;
   const binary: string[] = [];
@@ -115,7 +116,6 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
     const language = languageOf(file);
     if (!language) {
       if (isEnvFile(base)) env.load(file); // reports malformed lines
-      if (isComposeFile(file)) composeFiles.push(file);
       for (const d of TEXT_DETECTORS.filter((t) => t.matches(file, text) && t.prefilter.test(text))) {
         parsed++;
         try {

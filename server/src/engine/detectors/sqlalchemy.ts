@@ -4,7 +4,7 @@ import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
 import { ProfileEnv } from '../envfiles';
 import type { InsertTarget, PoolModel, ProfileModel, Setting, DatabaseInfo, SqliteFacts } from '../model';
-import { pragmasIn, WEB_FRAMEWORK } from './sqlite-python';
+import { pragmaSettings, WEB_FRAMEWORK } from './sqlite-python';
 import { PyEvaluator, truncate } from '../python/evaluator';
 import type { V } from '../python/values';
 import { toSetting, describeSource } from '../python/settings';
@@ -269,16 +269,10 @@ export const sqlalchemyDetector: Detector = {
       let sqlite: SqliteFacts | undefined;
       const sqliteProfile = Object.values(profiles).find((p) => p.database.kind === 'sqlite');
       if (sqliteProfile) {
-        const pragmas = pragmasIn(root);
-        const jm = pragmas.get('journal_mode');
-        const bt = pragmas.get('busy_timeout');
+        const pragma = pragmaSettings(root, ctx);
         sqlite = {
-          journalMode: jm
-            ? { value: jm.value, source: 'literal', span: nodeSpan(ctx.file, ctx.lines, jm.node), text: jm.node.text }
-            : { value: 'delete', source: 'default', default: { library: 'SQLite', version: '3', cite: 'SQLite default journal_mode=DELETE (pool-facts §6); WAL persists in the database file once set' } },
-          busyTimeoutMs: bt
-            ? { value: Number(bt.value), source: 'literal', span: nodeSpan(ctx.file, ctx.lines, bt.node), text: bt.node.text }
-            : { value: 5000, source: 'default', default: { library: 'sqlite3', version: 'CPython 3', cite: 'sqlite3.connect timeout=5.0, which pysqlite and aiosqlite use (https://docs.python.org/3/library/sqlite3.html#sqlite3.connect)' } },
+          journalMode: pragma.journalMode,
+          busyTimeoutMs: pragma.busyTimeoutMs ?? { value: 5000, source: 'default', default: { library: 'sqlite3', version: 'CPython 3', cite: 'sqlite3.connect timeout=5.0, which pysqlite and aiosqlite use (https://docs.python.org/3/library/sqlite3.html#sqlite3.connect)' } },
           server: isAsync
             ? { value: true, how: 'an async engine serves concurrent requests' }
             : WEB_FRAMEWORK.test(ctx.text)

@@ -54,6 +54,19 @@ export function pragmasIn(root: SyntaxNode): Map<string, { value: string; node: 
   return out;
 }
 
+/** The journal mode and busy-timeout PRAGMAs a Python file runs, as settings (the default mode when none). */
+export function pragmaSettings(root: SyntaxNode, ctx: DetectorContext): { journalMode: Setting; busyTimeoutMs?: Setting } {
+  const pragmas = pragmasIn(root);
+  const jm = pragmas.get('journal_mode');
+  const bt = pragmas.get('busy_timeout');
+  return {
+    journalMode: jm
+      ? { value: jm.value, source: 'literal', span: nodeSpan(ctx.file, ctx.lines, jm.node), text: jm.node.text }
+      : { value: 'delete', source: 'default', default: { library: 'SQLite', version: '3', cite: 'SQLite default journal_mode=DELETE (pool-facts §6); WAL persists in the database file once set' } },
+    busyTimeoutMs: bt ? { value: Number(bt.value), source: 'literal', span: nodeSpan(ctx.file, ctx.lines, bt.node), text: bt.node.text } : undefined,
+  };
+}
+
 /** Where the connection goes: `self.x = ...`, a module global, a local name, or `async with ... as db`. */
 function holderOf(call: SyntaxNode): { kind: 'self' | 'module' | 'local' | 'with' | 'none'; name?: string; statement?: SyntaxNode; body?: SyntaxNode } {
   let n: SyntaxNode = call;
@@ -89,7 +102,6 @@ export const sqlitePythonDetector: Detector = {
     if (names.modules.size === 0 && names.direct.size === 0) return [];
     const calls = root.descendantsOfType('call').filter((c) => driverOf(c, names));
     if (calls.length === 0) return [];
-    const pragmas = pragmasIn(root);
     const webFile = WEB_FRAMEWORK.test(ctx.text);
     const models: PoolModel[] = [];
     const evaluators = new Map<string, PyEvaluator>();
@@ -128,17 +140,14 @@ export const sqlitePythonDetector: Detector = {
       }
       const first = Object.values(profiles)[0];
       const timeout = first.settings.timeout;
-      const jm = pragmas.get('journal_mode');
-      const bt = pragmas.get('busy_timeout');
+      const pragma = pragmaSettings(root, ctx);
       const sqlite: SqliteFacts = {
-        journalMode: jm
-          ? { value: jm.value, source: 'literal', span: nodeSpan(ctx.file, ctx.lines, jm.node), text: jm.node.text }
-          : { value: 'delete', source: 'default', default: { library: 'SQLite', version: '3', cite: 'SQLite default journal_mode=DELETE (pool-facts §6); WAL persists in the database file once set' } },
-        busyTimeoutMs: bt
-          ? { value: Number(bt.value), source: 'literal', span: nodeSpan(ctx.file, ctx.lines, bt.node), text: bt.node.text }
-          : typeof timeout.value === 'number'
+        journalMode: pragma.journalMode,
+        busyTimeoutMs:
+          pragma.busyTimeoutMs ??
+          (typeof timeout.value === 'number'
             ? { ...timeout, value: Math.round(timeout.value * 1000), reason: `${driver}.connect(timeout=${timeout.value}) sets the busy handler` }
-            : { value: undefined, source: 'unknown', reason: timeout.reason ?? 'timeout is not known' },
+            : { value: undefined, source: 'unknown', reason: timeout.reason ?? 'timeout is not known' }),
         server: driver === 'aiosqlite'
           ? { value: true, how: 'aiosqlite serves an async application' }
           : webFile

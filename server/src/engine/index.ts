@@ -8,7 +8,8 @@ import { PythonModules } from './python/modules';
 import { walk, readText, languageOf, isEnvFile, type WalkStats } from './workspace';
 import { FixBuilder } from './fixes';
 import { pinnedVersions } from './versions';
-import type { Detector } from './detectors/types';
+import type { Detector, TextDetector } from './detectors/types';
+export type { TextDetector, TextDetectorContext } from './detectors/types';
 import { sqlalchemyDetector } from './detectors/sqlalchemy';
 import { sqlxDetector } from './detectors/sqlx';
 import { sqlitePythonDetector } from './detectors/sqlite-python';
@@ -21,33 +22,6 @@ import { yamlConfigDetector } from './detectors/yaml-config';
 
 export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
 export { RULES, RULE_IDS };
-
-/** What a text detector sees: a file that is not a tree-sitter language (YAML config, say). */
-export interface TextDetectorContext {
-  file: string;
-  text: string;
-  lines: LineIndex;
-  env: EnvResolver;
-  profiles: string[];
-  versions: Map<string, { version: string; source: string }>;
-  rel(file: string): string;
-  /** Reads another workspace file (cached, through the caller's reader). */
-  read: ReadFile;
-  /** The workspace's source files (those the tree detectors parse), for linking config to code. */
-  sources: string[];
-  /** Reports a problem with the file (a parse error, say); the run goes on. */
-  problem(p: FileProblem): void;
-}
-
-/** A detector that reads text rather than a syntax tree; `matches` routes files to it. */
-export interface TextDetector {
-  id: string;
-  /** Whether the file is this detector's kind (by its path, and its text where the path cannot tell). */
-  matches(file: string, text: string): boolean;
-  /** A cheap test on the raw text: files that fail it are never parsed for this detector. */
-  prefilter: RegExp;
-  detect(ctx: TextDetectorContext): PoolModel[];
-}
 
 export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector];
 

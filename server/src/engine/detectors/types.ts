@@ -1,6 +1,6 @@
 import type { LanguageId, LineIndex, Tree } from '../syntax';
-import type { EnvResolver } from '../envfiles';
-import type { PoolModel, ProfileModel } from '../model';
+import type { EnvResolver, ReadFile } from '../envfiles';
+import type { FileProblem, PoolModel, ProfileModel } from '../model';
 import type { ModuleLoader } from '../python/evaluator';
 
 export interface DetectorContext {
@@ -34,7 +34,7 @@ export interface Detector {
  * they were its values, so it is left out, unless no profile has files (then all are the same and
  * findings say so) or the user asked for that one profile.
  */
-export function activeProfiles(ctx: DetectorContext): string[] {
+export function activeProfiles(ctx: Pick<DetectorContext, 'file' | 'profiles' | 'env'>): string[] {
   if (ctx.profiles.length <= 1) return ctx.profiles;
   const withFiles = ctx.profiles.filter((p) => ctx.env.filesFor(ctx.file, p).length > 0);
   return withFiles.length > 0 ? withFiles : ctx.profiles;
@@ -53,3 +53,31 @@ export function differences(profiles: Record<string, ProfileModel>): string[] {
   }
   return out;
 }
+
+/** What a text detector sees: a file that is not a tree-sitter language (YAML config, say). */
+export interface TextDetectorContext {
+  file: string;
+  text: string;
+  lines: LineIndex;
+  env: EnvResolver;
+  profiles: string[];
+  versions: Map<string, { version: string; source: string }>;
+  rel(file: string): string;
+  /** Reads another workspace file (cached, through the caller's reader). */
+  read: ReadFile;
+  /** The workspace's source files (those the tree detectors parse), for linking config to code. */
+  sources: string[];
+  /** Reports a problem with the file (a parse error, say); the run goes on. */
+  problem(p: FileProblem): void;
+}
+
+/** A detector that reads text rather than a syntax tree; `matches` routes files to it. */
+export interface TextDetector {
+  id: string;
+  /** Whether the file is this detector's kind (by its path, and its text where the path cannot tell). */
+  matches(file: string, text: string): boolean;
+  /** A cheap test on the raw text: files that fail it are never parsed for this detector. */
+  prefilter: RegExp;
+  detect(ctx: TextDetectorContext): PoolModel[];
+}
+

@@ -4,12 +4,11 @@
 // placeholders are resolved through each profile's env files. The database kind comes from a
 // URL, path or driver key in the section or above it, else from the code that reads the key path.
 import * as YAML from 'yaml';
-import type { TextDetector, TextDetectorContext } from '../index';
 import { ProfileEnv } from '../envfiles';
 import type { DatabaseInfo, DatabaseKind, PoolModel, ProfileModel, Setting, Span } from '../model';
 import { parseDbUrl, maskUrl, maskSecrets } from '../urls';
 import { isAppConfigYaml, languageOf } from '../workspace';
-import { activeProfiles, differences, type DetectorContext } from './types';
+import { activeProfiles, differences, type TextDetector, type TextDetectorContext } from './types';
 
 /** Key names compared in snake case: `maxConnections` and `max-connections` are `max_connections`. */
 export function normKey(k: string): string {
@@ -291,8 +290,7 @@ export const yamlConfigDetector: TextDetector = {
       findSections(doc.contents, [], [], sections);
     }
     if (sections.length === 0) return [];
-    // activeProfiles reads only the file, the profiles and the env resolver
-    const profileNames = activeProfiles(ctx as unknown as DetectorContext);
+    const profileNames = activeProfiles(ctx);
     const envs = new Map(profileNames.map((p) => [p, new ProfileEnv(p, ctx.env.filesFor(ctx.file, p))]));
     const cache = new Map<string, Reader | null>();
     const models: PoolModel[] = [];

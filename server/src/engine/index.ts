@@ -14,13 +14,14 @@ import { sqlalchemyDetector } from './detectors/sqlalchemy';
 import { sqlxDetector } from './detectors/sqlx';
 import { sqlitePythonDetector } from './detectors/sqlite-python';
 import { nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs } from './detectors/node-postgres';
+import { betterSqlite3Detector, betterSqlite3DetectorTsx, betterSqlite3DetectorJs } from './detectors/better-sqlite3';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule, RuleContext } from './rule';
 import { maskSecrets } from './urls';
 import { readDeployment, isComposeFile, addComposeProfiles, type Deployment } from './deployment';
 import { yamlConfigDetector } from './detectors/yaml-config';
 
-export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs];
+export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs, betterSqlite3Detector, betterSqlite3DetectorTsx, betterSqlite3DetectorJs];
 export { RULES, RULE_IDS };
 
 export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector];
@@ -121,7 +122,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
       }
       for (const d of detectors) {
         try {
-          pools.push(...d.detect({ file, text, lines, tree, env, profiles, versions, rel, modules }));
+          pools.push(...d.detect({ file, text, lines, tree, env, profiles, versions, rel, modules, read }));
         } catch (e) {
           problems.push({ file, message: `internal error in the ${d.id} detector: ${maskSecrets((e as Error).message)}; other files are still checked` });
         }

@@ -2,7 +2,8 @@
 // Defaults: brianc/node-postgres@c9e57617 packages/pg-pool/index.js (pool-facts §3).
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
-import { ProfileEnv } from '../envfiles';
+import * as path from 'path';
+import { ProfileEnv, type ReadFile } from '../envfiles';
 import type { PoolModel, ProfileModel, Setting, DatabaseInfo, InsertTarget } from '../model';
 import { JsEvaluator } from '../js/evaluator';
 import type { V } from '../python/values';
@@ -26,13 +27,48 @@ export const PG_SETTINGS = Object.keys(PG_DEFAULTS);
 const PG_MODULES = new Set(['pg', 'pg-pool']);
 
 /** Local names that mean pg's Pool class, and names that mean the pg module itself. */
-function poolNames(root: SyntaxNode): { classes: Set<string>; modules: Set<string> } {
+/**
+ * The name under which a workspace module re-exports pg's Pool (`export { Pool } from 'pg'`,
+ * `export { Pool as DbPool } from 'pg'`, `export * from 'pg'`), if it does.
+ */
+function reexportedPool(fromFile: string, spec: string, read: ReadFile | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!read || !spec.startsWith('.')) return out;
+  const base = path.resolve(path.dirname(fromFile), spec);
+  const candidates = [base, ...['.ts', '.tsx', '.js', '.mjs', '.cjs', '.mts', '.cts'].map((e) => base.replace(/\.(js|mjs|cjs)$/, '') + e), ...['index.ts', 'index.js'].map((i) => path.join(base, i))];
+  for (const c of candidates) {
+    const text = read(c);
+    if (text === undefined) continue;
+    for (const m of text.matchAll(/export\s*\{([^}]*)\}\s*from\s*['"](pg|pg-pool)['"]/g)) {
+      for (const part of m[1].split(',')) {
+        const [name, alias] = part.trim().split(/\s+as\s+/);
+        if ((m[2] === 'pg' && name === 'Pool') || (m[2] === 'pg-pool' && name === 'default')) out.add(alias ?? name);
+      }
+    }
+    if (/export\s*\*\s*from\s*['"]pg['"]/.test(text)) out.add('Pool');
+    break;
+  }
+  return out;
+}
+
+function poolNames(root: SyntaxNode, file: string, read: ReadFile | undefined): { classes: Set<string>; modules: Set<string> } {
   const classes = new Set<string>();
   const modules = new Set<string>();
   const source = (n: SyntaxNode | null) => n?.namedChildren.map((c) => c.text).join('') ?? '';
   for (const imp of root.descendantsOfType('import_statement')) {
     const from = source(imp.childForFieldName('source'));
-    if (!PG_MODULES.has(from)) continue;
+    if (!PG_MODULES.has(from)) {
+      // a workspace module that re-exports pg's Pool
+      const names = reexportedPool(file, from, read);
+      if (names.size === 0) continue;
+      const clause = imp.namedChildren.find((c) => c.type === 'import_clause');
+      for (const s of clause?.descendantsOfType('import_specifier') ?? []) {
+        const name = s.childForFieldName('name')?.text;
+        const alias = s.childForFieldName('alias')?.text ?? name;
+        if (name && alias && names.has(name)) classes.add(alias);
+      }
+      continue;
+    }
     const clause = imp.namedChildren.find((c) => c.type === 'import_clause');
     for (const c of clause?.namedChildren ?? []) {
       if (c.type === 'identifier') (from === 'pg-pool' ? classes : modules).add(c.text); // default import
@@ -164,7 +200,8 @@ function applyQuirks(settings: Record<string, Setting>): void {
 export const nodePostgresDetector: Detector = {
   id: 'node-postgres',
   language: 'typescript',
-  prefilter: /['"]pg(-pool)?['"]/,
+  // pg itself, or a local module that may re-export its Pool
+  prefilter: /['"]pg(-pool)?['"]|new\s+\w*Pool\b/,
   detect: (ctx) => detectPg(ctx),
 };
 
@@ -175,7 +212,7 @@ function detectPg(ctx: DetectorContext): PoolModel[] {
   const root = ctx.tree.rootNode;
   // a test that mocks pg constructs no real pool
   if (/\b(jest|vi)\.mock\(\s*['"]pg['"]/.test(ctx.text)) return [];
-  const names = poolNames(root);
+  const names = poolNames(root, ctx.file, ctx.read);
   if (names.classes.size === 0 && names.modules.size === 0) return [];
   const news = root.descendantsOfType('new_expression').filter((n) => isPoolConstruction(n, names));
   const models: PoolModel[] = [];

@@ -17,6 +17,8 @@ export interface DetectorContext {
   rel(file: string): string;
   /** Follows imports of the workspace's own Python modules. */
   modules?: ModuleLoader;
+  /** Reads another workspace file (for re-exports and similar links between modules). */
+  read?: ReadFile;
 }
 
 export interface Detector {

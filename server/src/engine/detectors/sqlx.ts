@@ -4,9 +4,12 @@
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
 import { ProfileEnv } from '../envfiles';
-import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting } from '../model';
-import { RustEvaluator, truncate } from '../rust/evaluator';
-import type { RV } from '../rust/values';
+import * as path from 'path';
+import { parse as parseToml } from 'smol-toml';
+import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting, SqliteFacts } from '../model';
+import type { ReadFile } from '../envfiles';
+import { RustEvaluator, truncate, plainPath } from '../rust/evaluator';
+import type { RV, RVal, SqliteOptionFacts } from '../rust/values';
 import { toSetting, type SettingKind } from '../rust/settings';
 import { describeSource } from '../python/settings';
 import { parseDbUrl, maskUrl } from '../urls';
@@ -256,6 +259,174 @@ function settingsOf(pc: PoolCall, ev: RustEvaluator, ctx: DetectorContext): Reco
   return settings;
 }
 
+// ---- SQLite: journal mode, busy timeout, and whether a web server uses the pool ----------------
+
+const SQLITE_OPTS_CITE = 'sqlx@v0.8.6:sqlx-sqlite/src/options/mod.rs';
+const WEB_CRATES = ['axum', 'actix-web', 'rocket', 'warp', 'poem', 'tide'];
+const WEB_USE = /\b(axum|actix_web|rocket|warp|poem|tide)::|\buse\s+(axum|actix_web|rocket|warp|poem|tide)\b|\bextern\s+crate\s+(axum|actix_web|rocket|warp|poem|tide)\b/;
+
+/**
+ * The workspace root and the run's reader (the language server's open buffers included). The
+ * context carries the reader; the root only the run's EnvResolver holds.
+ */
+function workspaceOf(ctx: DetectorContext): { root: string; read: ReadFile } | undefined {
+  const env = ctx.env as unknown as { root?: unknown; read?: unknown };
+  const read = ctx.read ?? (typeof env.read === 'function' ? (env.read as ReadFile) : undefined);
+  return typeof env.root === 'string' && read ? { root: env.root, read } : undefined;
+}
+
+/** The Cargo.toml files that govern a source file: its crate's, up to the workspace root's. */
+function cargoManifests(ctx: DetectorContext): { file: string; text: string }[] {
+  const ws = workspaceOf(ctx);
+  if (!ws) return [];
+  const root = path.resolve(ws.root);
+  const out: { file: string; text: string }[] = [];
+  let dir = path.dirname(ctx.file);
+  if (path.relative(root, dir).startsWith('..')) return [];
+  for (let i = 0; i < 40; i++) {
+    const file = path.join(dir, 'Cargo.toml');
+    const text = ws.read(file);
+    if (text !== undefined) out.push({ file, text });
+    if (dir === root) break;
+    const up = path.dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  return out;
+}
+
+function cargoDependencies(text: string): string[] {
+  try {
+    const t = parseToml(text) as Record<string, unknown>;
+    const tables = [t.dependencies, (t.workspace as Record<string, unknown> | undefined)?.dependencies];
+    return tables.flatMap((d) => (d && typeof d === 'object' ? Object.keys(d as object) : []));
+  } catch {
+    // a malformed manifest says nothing; the rest of the run does not depend on it
+    const m = text.match(/^\s*([\w-]+)\s*=|^\[(?:workspace\.)?dependencies\.([\w-]+)\]/gm) ?? [];
+    return m.map((x) => x.replace(/^\s*\[(?:workspace\.)?dependencies\.|[\]=\s]/g, ''));
+  }
+}
+
+/** A web framework in this file's `use` lines, else in its crate's (or the workspace's) Cargo.toml. */
+function rustServer(ctx: DetectorContext): { value: boolean; how: string } {
+  const m = WEB_USE.exec(ctx.text.replace(/\/\/[^\n]*/g, ''));
+  if (m) return { value: true, how: `this file uses ${(m[1] ?? m[2] ?? m[3]).replace(/_/g, '-')}` };
+  for (const man of cargoManifests(ctx)) {
+    const hit = WEB_CRATES.find((c) => cargoDependencies(man.text).includes(c));
+    if (hit) return { value: true, how: `${ctx.rel(man.file)} depends on ${hit}` };
+  }
+  return { value: false, how: 'no sign of a web server in this file or its Cargo.toml' };
+}
+
+/** `PRAGMA journal_mode=WAL` / `PRAGMA busy_timeout = N` in any string of the file (`sqlx::query(..)`, `after_connect`). */
+function rustPragmas(root: SyntaxNode): Map<string, { value: string; node: SyntaxNode }> {
+  const out = new Map<string, { value: string; node: SyntaxNode }>();
+  for (const s of root.descendantsOfType(['string_literal', 'raw_string_literal'])) {
+    const m = /PRAGMA\s+(?:main\.)?(journal_mode|busy_timeout)\s*=\s*['"]?(\w+)/i.exec(s.text);
+    if (m) out.set(m[1].toLowerCase(), { value: m[2].toLowerCase(), node: s });
+  }
+  return out;
+}
+
+/** The top of each `SqliteConnectOptions::new()/from_str(..)?/..` builder chain in the file. */
+function sqliteOptionChains(root: SyntaxNode): SyntaxNode[] {
+  const out: SyntaxNode[] = [];
+  for (const call of root.descendantsOfType('call_expression')) {
+    const fn = calleeOf(call);
+    if (fn?.type !== 'scoped_identifier') continue;
+    const name = fn.childForFieldName('name')?.text ?? '';
+    if (!/(?:^|::)SqliteConnectOptions$/.test(plainPath(fn.childForFieldName('path')?.text ?? '')) || !['new', 'default', 'from_str', 'from_url'].includes(name)) continue;
+    let top: SyntaxNode = call;
+    for (let i = 0; i < 100; i++) {
+      const p = top.parent;
+      if (p?.type === 'try_expression' || p?.type === 'await_expression' || p?.type === 'parenthesized_expression') top = p;
+      else if (p?.type === 'field_expression' && p.parent?.type === 'call_expression' && p.parent.childForFieldName('function')?.id === p.id) top = p.parent;
+      else break;
+    }
+    out.push(top);
+  }
+  return out;
+}
+
+/** The connect options a pool connects with, when they are SqliteConnectOptions. */
+function sqliteOptionsOf(pc: PoolCall, ev: RustEvaluator, root: SyntaxNode): { opts?: Extract<RVal, { t: 'connopts' }>; linked: boolean } {
+  const asOpts = (v: RV | undefined) => {
+    const val = v?.val.t === 'res' && v.val.ok ? v.val.inner?.val : v?.val;
+    return val?.t === 'connopts' && val.kind === 'sqlite' ? val : undefined;
+  };
+  if (pc.target) {
+    const direct = asOpts(ev.eval(pc.target, 'str'));
+    if (direct) return { opts: direct, linked: true };
+  }
+  // the options are not followed to the pool (a URL unset in this profile, a struct field): the
+  // file's one SqliteConnectOptions chain, when it has just one, without a fix (not known to be this pool's)
+  const chains = sqliteOptionChains(root);
+  if (chains.length === 1) {
+    const v = asOpts(ev.eval(chains[0]));
+    if (v) return { opts: v, linked: false };
+  }
+  return { linked: false };
+}
+
+/** The expression a `.journal_mode(..)` call may follow: the options value itself, not a Result. */
+function optionsValueNode(ctor: SyntaxNode): SyntaxNode | undefined {
+  const p = ctor.parent;
+  const name = calleeOf(ctor)?.childForFieldName('name')?.text;
+  if (name === 'new' || name === 'default') return ctor;
+  if (p?.type === 'try_expression') return p;
+  if (p?.type === 'field_expression' && /^(?:unwrap|expect)$/.test(p.childForFieldName('field')?.text ?? '') && p.parent?.type === 'call_expression') return p.parent;
+  return undefined;
+}
+
+function sqliteFactsOf(pc: PoolCall, ev: RustEvaluator, ctx: DetectorContext, server: { value: boolean; how: string }, pragmas: ReturnType<typeof rustPragmas>): SqliteFacts {
+  const root = ctx.tree.rootNode;
+  const span = (n: SyntaxNode) => nodeSpan(ctx.file, ctx.lines, n);
+  // `.journal_mode(..)` itself, not the chain before it
+  const methodSpan = (call: SyntaxNode) => {
+    const fe = calleeOf(call);
+    const dot = fe?.type === 'field_expression' ? fe.children.find((c) => c.type === '.') : undefined;
+    return dot ? ctx.lines.span(ctx.file, dot.startIndex, call.endIndex) : span(call);
+  };
+  const { opts, linked } = sqliteOptionsOf(pc, ev, root);
+  const chain: SqliteOptionFacts = opts?.sqlite ?? {};
+  const via = opts ? (linked ? `the pool's ${opts.typeName}` : `the ${opts.typeName} chain of this file`) : undefined;
+  const jm = pragmas.get('journal_mode');
+  let journalMode: Setting;
+  if (chain.journalMode) {
+    journalMode = chain.journalMode.mode
+      ? { value: chain.journalMode.mode, source: 'literal', span: methodSpan(chain.journalMode.node), text: truncate(chain.journalMode.text, 80), reason: `set by ${via}` }
+      : { value: undefined, source: 'unknown', span: methodSpan(chain.journalMode.node), text: truncate(chain.journalMode.text, 80), reason: `the journal mode in \`${truncate(chain.journalMode.text, 50)}\` is not known` };
+  } else if (jm) {
+    journalMode = { value: jm.value, source: 'literal', span: span(jm.node), text: jm.node.text };
+  } else {
+    journalMode = {
+      value: 'delete',
+      source: 'default',
+      reason: 'sqlx sets no journal_mode unless asked, so the database keeps its own (DELETE, unless the file was already made WAL)',
+      default: { library: 'SQLite', version: '3', cite: `SQLite default journal_mode=DELETE (pool-facts §6); sqlx sets none unless asked: ${SQLITE_OPTS_CITE}:177-181` },
+    };
+  }
+  const bt = pragmas.get('busy_timeout');
+  let busyTimeoutMs: Setting;
+  if (chain.busyTimeout) {
+    const s = toSetting(chain.busyTimeout.v, chain.busyTimeout.arg ?? chain.busyTimeout.node, ctx, 'duration');
+    busyTimeoutMs = { ...s, value: typeof s.value === 'number' ? Math.round(s.value * 1000) : s.value, reason: s.reason ?? `set by ${via}` };
+  } else if (bt) {
+    busyTimeoutMs = { value: Number(bt.value), source: 'literal', span: span(bt.node), text: bt.node.text };
+  } else {
+    busyTimeoutMs = { value: 5000, source: 'default', default: { library: 'sqlx', version: SQLX_ASSUMED_VERSION, cite: `${SQLITE_OPTS_CITE}:201 (busy_timeout: Duration::from_secs(5))` } };
+  }
+  // a fix appends `.journal_mode(..)` to the pool's own options chain, right after the options are made
+  const valueNode = linked && opts?.ctor ? optionsValueNode(opts.ctor) : undefined;
+  return {
+    journalMode,
+    busyTimeoutMs,
+    server,
+    insertAfter: valueNode ? span(valueNode) : undefined,
+    awaited: true,
+  };
+}
+
 export const sqlxDetector: Detector = {
   id: 'sqlx',
   language: 'rust',
@@ -277,6 +448,8 @@ export const sqlxDetector: Detector = {
     const versionInfo = ctx.versions.get('sqlx') ?? { version: `${SQLX_ASSUMED_VERSION}.x (assumed: no pin found)`, source: 'assumed' };
     const evaluators = new Map<string, RustEvaluator>();
     const models: PoolModel[] = [];
+    let server: { value: boolean; how: string } | undefined;
+    let pragmas: ReturnType<typeof rustPragmas> | undefined;
     for (const pc of found) {
       const span = nodeSpan(ctx.file, ctx.lines, pc.call);
       const profiles: Record<string, ProfileModel> = {};
@@ -306,6 +479,17 @@ export const sqlxDetector: Detector = {
           insertTarget,
         };
       }
+      let sqlite: SqliteFacts | undefined;
+      const firstSqlite = Object.values(profiles).find((p) => p.database.kind === 'sqlite');
+      if (firstSqlite) {
+        server ??= rustServer(ctx);
+        pragmas ??= rustPragmas(root);
+        try {
+          sqlite = sqliteFactsOf(pc, evaluators.get(firstSqlite.profile)!, ctx, server, pragmas);
+        } catch {
+          sqlite = undefined; // an unexpected shape: no SQLite facts, the pool itself stays
+        }
+      }
       models.push({
         id: `${ctx.file}:${span.line + 1}:${span.column + 1}`,
         library: 'sqlx',
@@ -316,6 +500,7 @@ export const sqlxDetector: Detector = {
         profiles,
         differsBetweenProfiles: differences(profiles),
         libraryVersion: versionInfo,
+        ...(sqlite ? { sqlite } : {}),
       });
     }
     return models;

@@ -9,6 +9,7 @@ import type { DatabaseKind } from '../model';
 import {
   type RV,
   type RVal,
+  type SqliteOptionFacts,
   type Origin,
   type Ty,
   unknown,
@@ -551,7 +552,7 @@ export class RustEvaluator {
     if (prev && /ConnectOptions$/.test(prev)) {
       const kind = connectOptionsKind(prev);
       const url = last === 'from_str' || last === 'from_url' ? this.eval(args[0], 'str', scope) : undefined;
-      const opts: RV = { val: { t: 'connopts', kind: kind === 'any' || !kind ? 'unknown' : kind, typeName: prev, url }, origin: url?.origin };
+      const opts: RV = { val: { t: 'connopts', kind: kind === 'any' || !kind ? 'unknown' : kind, typeName: prev, url, ctor: node }, origin: url?.origin };
       if (url?.val.t === 'error') return url;
       if (last === 'from_str' || last === 'from_url') return { val: { t: 'res', ok: true, inner: opts }, origin: url?.origin };
       if (last === 'new' || last === 'default') return opts;
@@ -731,10 +732,63 @@ export class RustEvaluator {
         if (f.val.t === 'str') return { val: { ...v, url: { val: { t: 'str', v: `sqlite:${f.val.v}` }, origin: f.origin } }, origin: recv.origin };
         return { val: { ...v, url: unknown(`the SQLite file name ${truncate(args[0]?.text ?? '', 30)} is not known`) }, origin: recv.origin };
       }
+      if (v.kind === 'sqlite') {
+        const facts = this.sqliteOption(m, args, node, scope);
+        if (facts) return { val: { ...v, sqlite: { ...v.sqlite, ...facts } }, origin: recv.origin };
+      }
       // builder methods of connect options keep what is known of them
       return recv;
     }
     return unknown(`.${m}(..) on ${describe(v)} is not followed`);
+  }
+
+  /**
+   * What a SqliteConnectOptions method sets: `.journal_mode(SqliteJournalMode::Wal)`,
+   * `.busy_timeout(Duration::from_secs(N))`, `.pragma("journal_mode", "WAL")`, `.pragma("busy_timeout", "N")`.
+   */
+  private sqliteOption(m: string, args: SyntaxNode[], node: SyntaxNode, scope: Scope): SqliteOptionFacts | undefined {
+    const own = `.${m}(${args.map((a) => a.text).join(', ')})`;
+    if (m === 'journal_mode') return { journalMode: { mode: this.journalMode(args[0], scope), node, text: own } };
+    if (m === 'busy_timeout') return { busyTimeout: { v: this.eval(args[0], undefined, scope), node, arg: args[0] } };
+    if (m !== 'pragma' || args.length < 2) return undefined;
+    const key = this.eval(args[0], 'str', scope);
+    if (key.val.t !== 'str') return undefined;
+    const k = key.val.v.trim().toLowerCase();
+    const value = this.eval(args[1], 'str', scope);
+    if (k === 'journal_mode') return { journalMode: { mode: value.val.t === 'str' ? value.val.v.trim().toLowerCase() : undefined, node, text: own } };
+    if (k === 'busy_timeout') {
+      const ms = value.val.t === 'str' ? parseAs(value.val.v.trim(), 'u64') : undefined;
+      const v: RV = ms?.ok && ms.val.t === 'num' ? { val: { t: 'dur', secs: ms.val.v / 1000 }, origin: value.origin } : unknown(`the busy_timeout ${truncate(args[1].text, 30)} is not known`);
+      return { busyTimeout: { v, node, arg: args[1] } };
+    }
+    return undefined;
+  }
+
+  /** `SqliteJournalMode::Wal` (any path to it), `SqliteJournalMode::default()` (Wal), or a parsed string. */
+  private journalMode(arg: SyntaxNode | undefined, scope: Scope): string | undefined {
+    if (!arg) return undefined;
+    const path = plainPath(arg.text);
+    const m = /(?:^|::)SqliteJournalMode::(Delete|Truncate|Persist|Memory|Wal|Off)$/.exec(path) ?? /^(Delete|Truncate|Persist|Memory|Wal|Off)$/.exec(path);
+    if (m) return m[1].toLowerCase();
+    if (/(?:^|::)SqliteJournalMode::default\(\)$/.test(path)) return 'wal'; // #[default] Wal (sqlx-sqlite/src/options/journal_mode.rs)
+    // SqliteJournalMode::from_str(s)? / s.parse::<SqliteJournalMode>().unwrap(): the string s
+    let n = arg;
+    for (let i = 0; i < 4; i++) {
+      if (n.type === 'try_expression' && n.namedChildren[0]) n = n.namedChildren[0];
+      else if (n.type === 'call_expression' && /^(?:unwrap|expect)$/.test(n.childForFieldName('function')?.childForFieldName('field')?.text ?? '')) n = n.childForFieldName('function')!.childForFieldName('value')!;
+      else break;
+    }
+    let strNode: SyntaxNode | undefined;
+    if (n.type === 'call_expression') {
+      const fn = n.childForFieldName('function');
+      if (fn && /(?:^|::)SqliteJournalMode::from_str$/.test(plainPath(fn.text))) strNode = namedArgs(n.childForFieldName('arguments'))[0];
+      else if (fn?.type === 'generic_function' && /SqliteJournalMode/.test(fn.childForFieldName('type_arguments')?.text ?? '') && fn.childForFieldName('function')?.childForFieldName('field')?.text === 'parse') {
+        strNode = fn.childForFieldName('function')?.childForFieldName('value') ?? undefined;
+      }
+    }
+    const v = strNode ? this.eval(strNode, 'str', scope) : undefined;
+    if (v?.val.t === 'str' && /^(delete|truncate|persist|memory|wal|off)$/i.test(v.val.v.trim())) return v.val.v.trim().toLowerCase();
+    return undefined;
   }
 
   private wrapperMethod(recv: RV, v: Extract<RVal, { t: 'res' | 'opt' }>, m: string, args: SyntaxNode[], node: SyntaxNode, expect: Ty | undefined, scope: Scope): RV {

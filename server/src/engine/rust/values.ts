@@ -14,13 +14,24 @@ export type RVal =
   | { t: 'opt'; some: boolean; inner?: RV }
   /** `errDebug` is the error's Debug form (what unwrap prints); `why` says it in words. */
   | { t: 'res'; ok: boolean; inner?: RV; errDebug?: string; why?: string; parse?: boolean }
-  /** PgConnectOptions and friends; `url` when built from a URL string. */
-  | { t: 'connopts'; kind: DatabaseKind; typeName: string; url?: RV }
+  /**
+   * PgConnectOptions and friends; `url` when built from a URL string. `ctor` is the call that made
+   * them (`SqliteConnectOptions::from_str(..)`), and `sqlite` what a SqliteConnectOptions chain sets.
+   */
+  | { t: 'connopts'; kind: DatabaseKind; typeName: string; url?: RV; ctor?: SyntaxNode; sqlite?: SqliteOptionFacts }
   /** A struct literal (`Config { .. }`, `Self { .. }`), read field by field. */
   | { t: 'struct'; name: string; node: SyntaxNode }
   | { t: 'unknown'; reason: string }
   /** Evaluating this panics or returns early at start-up. */
   | { t: 'error'; message: string };
+
+/** What a SqliteConnectOptions chain sets: `.journal_mode(..)`, `.busy_timeout(..)`, `.pragma(..)`. */
+export interface SqliteOptionFacts {
+  /** The journal mode, lower-case ('wal'); undefined when the argument is not known. `node` is the call. */
+  journalMode?: { mode: string | undefined; node: SyntaxNode; text: string };
+  /** The busy timeout (a Duration value), with the call that sets it. */
+  busyTimeout?: { v: RV; node: SyntaxNode; arg?: SyntaxNode };
+}
 
 export interface EnvOriginR {
   k: 'env';

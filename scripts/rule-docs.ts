@@ -8,6 +8,16 @@ export const DOCS_DIR = path.join(__dirname, '..', '..', 'docs', 'rules');
 
 const HEADER = '<!-- Generated from the rule metadata in rules/ by `npm run docs`. Do not edit by hand. -->';
 
+/** The language of an example, for its code fence: Rust builder chains, JS/TS, YAML, else Python. */
+function fence(code: string): string {
+  const lines = code.split('\n').filter((l) => l.trim() && !l.trim().startsWith('#'));
+  if (lines.length && lines.every((l) => /^[A-Z_][A-Z0-9_]*=/.test(l))) return 'dotenv';
+  if (/::|\.await\b|\bSome\(/.test(code)) return 'rust';
+  if (/\bnew\s+\w+\(|=>|\brequire\(|\b(const|let)\s+\w+\s*=|\.pragma\(/.test(code)) return 'ts';
+  if (/^\s*[\w.-]+:\s*(\S.*)?$/m.test(code) && !/[()=]/.test(code.replace(/#.*$/gm, ''))) return 'yaml';
+  return 'python';
+}
+
 export function renderRule(rule: Rule): string {
   const m = rule.meta;
   const lines = [
@@ -32,8 +42,8 @@ export function renderRule(rule: Rule): string {
   if (m.examples?.length) {
     lines.push('## Examples', '');
     for (const ex of m.examples) {
-      lines.push('Flagged:', '', '```python', ex.bad, '```', '');
-      if (ex.good) lines.push('Not flagged:', '', '```python', ex.good, '```', '');
+      lines.push('Flagged:', '', '```' + fence(ex.bad), ex.bad, '```', '');
+      if (ex.good) lines.push('Not flagged:', '', '```' + fence(ex.good), ex.good, '```', '');
       if (ex.note) lines.push(ex.note, '');
     }
   }

@@ -122,7 +122,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
       }
       for (const d of detectors) {
         try {
-          pools.push(...d.detect({ file, text, lines, tree, env, profiles, versions, rel, modules, read }));
+          pools.push(...d.detect({ file, text, lines, tree, env, profiles, versions, rel, modules, read, root }));
         } catch (e) {
           problems.push({ file, message: `internal error in the ${d.id} detector: ${maskSecrets((e as Error).message)}; other files are still checked` });
         }

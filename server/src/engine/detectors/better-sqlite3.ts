@@ -7,12 +7,12 @@
 import * as path from 'path';
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
-import { ProfileEnv, type ReadFile } from '../envfiles';
+import { ProfileEnv } from '../envfiles';
 import type { DatabaseInfo, PoolModel, ProfileModel, Setting, SqliteFacts } from '../model';
 import { JsEvaluator } from '../js/evaluator';
 import { toSetting } from '../python/settings';
 import { truncate } from '../python/evaluator';
-import { activeProfiles, differences, type Detector, type DetectorContext } from './types';
+import { activeProfiles, differences, manifestsFor, type Detector, type DetectorContext } from './types';
 
 const MODULE = 'better-sqlite3';
 const SRC = 'WiseLibs/better-sqlite3@dbc2ea11';
@@ -145,35 +145,6 @@ function pragmasIn(root: SyntaxNode): Map<string, { value: string; node: SyntaxN
   return out;
 }
 
-/**
- * The workspace root and the run's reader (the language server's open buffers included). The
- * context carries the reader; the root only the run's EnvResolver holds.
- */
-function workspaceOf(ctx: DetectorContext): { root: string; read: ReadFile } | undefined {
-  const env = ctx.env as unknown as { root?: unknown; read?: unknown };
-  const read = ctx.read ?? (typeof env.read === 'function' ? (env.read as ReadFile) : undefined);
-  return typeof env.root === 'string' && read ? { root: env.root, read } : undefined;
-}
-
-/** The package.json files that govern a module: from its folder up to the workspace root. */
-export function manifestsFor(ctx: DetectorContext, name: string): { file: string; text: string }[] {
-  const ws = workspaceOf(ctx);
-  if (!ws) return [];
-  const out: { file: string; text: string }[] = [];
-  const root = path.resolve(ws.root);
-  let dir = path.dirname(ctx.file);
-  if (path.relative(root, dir).startsWith('..')) return [];
-  for (let i = 0; i < 40; i++) {
-    const file = path.join(dir, name);
-    const text = ws.read(file);
-    if (text !== undefined) out.push({ file, text });
-    if (dir === root) break;
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return out;
-}
 
 function dependencies(text: string): Record<string, string> {
   try {

@@ -7,13 +7,12 @@ import { ProfileEnv } from '../envfiles';
 import * as path from 'path';
 import { parse as parseToml } from 'smol-toml';
 import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting, SqliteFacts } from '../model';
-import type { ReadFile } from '../envfiles';
 import { RustEvaluator, truncate, plainPath } from '../rust/evaluator';
 import type { RV, RVal, SqliteOptionFacts } from '../rust/values';
 import { toSetting, type SettingKind } from '../rust/settings';
 import { describeSource } from '../python/settings';
 import { parseDbUrl, maskUrl } from '../urls';
-import { activeProfiles, differences, type Detector, type DetectorContext } from './types';
+import { activeProfiles, differences, manifestsFor, type Detector, type DetectorContext } from './types';
 
 export const SQLX_ASSUMED_VERSION = '0.8';
 const CITE = 'sqlx@v0.8.6:sqlx-core/src/pool/options.rs:143-166';
@@ -265,34 +264,9 @@ const SQLITE_OPTS_CITE = 'sqlx@v0.8.6:sqlx-sqlite/src/options/mod.rs';
 const WEB_CRATES = ['axum', 'actix-web', 'rocket', 'warp', 'poem', 'tide'];
 const WEB_USE = /\b(axum|actix_web|rocket|warp|poem|tide)::|\buse\s+(axum|actix_web|rocket|warp|poem|tide)\b|\bextern\s+crate\s+(axum|actix_web|rocket|warp|poem|tide)\b/;
 
-/**
- * The workspace root and the run's reader (the language server's open buffers included). The
- * context carries the reader; the root only the run's EnvResolver holds.
- */
-function workspaceOf(ctx: DetectorContext): { root: string; read: ReadFile } | undefined {
-  const env = ctx.env as unknown as { root?: unknown; read?: unknown };
-  const read = ctx.read ?? (typeof env.read === 'function' ? (env.read as ReadFile) : undefined);
-  return typeof env.root === 'string' && read ? { root: env.root, read } : undefined;
-}
-
 /** The Cargo.toml files that govern a source file: its crate's, up to the workspace root's. */
 function cargoManifests(ctx: DetectorContext): { file: string; text: string }[] {
-  const ws = workspaceOf(ctx);
-  if (!ws) return [];
-  const root = path.resolve(ws.root);
-  const out: { file: string; text: string }[] = [];
-  let dir = path.dirname(ctx.file);
-  if (path.relative(root, dir).startsWith('..')) return [];
-  for (let i = 0; i < 40; i++) {
-    const file = path.join(dir, 'Cargo.toml');
-    const text = ws.read(file);
-    if (text !== undefined) out.push({ file, text });
-    if (dir === root) break;
-    const up = path.dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  return out;
+  return manifestsFor(ctx, 'Cargo.toml');
 }
 
 function cargoDependencies(text: string): string[] {

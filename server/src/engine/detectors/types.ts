@@ -1,5 +1,6 @@
 import type { LanguageId, LineIndex, Tree } from '../syntax';
 import type { EnvResolver, ReadFile } from '../envfiles';
+import * as path from 'path';
 import type { FileProblem, PoolModel, ProfileModel } from '../model';
 import type { ModuleLoader } from '../python/evaluator';
 
@@ -17,8 +18,10 @@ export interface DetectorContext {
   rel(file: string): string;
   /** Follows imports of the workspace's own Python modules. */
   modules?: ModuleLoader;
-  /** Reads another workspace file (for re-exports and similar links between modules). */
-  read?: ReadFile;
+  /** Reads another workspace file (for re-exports, manifests and similar links between files). */
+  read: ReadFile;
+  /** The workspace root (manifests are looked up from the file's folder up to it). */
+  root: string;
 }
 
 export interface Detector {
@@ -83,3 +86,20 @@ export interface TextDetector {
   detect(ctx: TextDetectorContext): PoolModel[];
 }
 
+
+/** The manifests (package.json, Cargo.toml) that govern a source file: from its folder up to the workspace root. */
+export function manifestsFor(ctx: Pick<DetectorContext, 'file' | 'root' | 'read'>, name: string): { file: string; text: string }[] {
+  const root = path.resolve(ctx.root);
+  const out: { file: string; text: string }[] = [];
+  let dir = path.dirname(ctx.file);
+  if (path.relative(root, dir).startsWith('..')) return out;
+  for (;;) {
+    const file = path.join(dir, name);
+    const text = ctx.read(file);
+    if (text !== undefined) out.push({ file, text });
+    const up = path.dirname(dir);
+    if (dir === root || up === dir) break;
+    dir = up;
+  }
+  return out;
+}

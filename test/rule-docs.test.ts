@@ -13,6 +13,11 @@ describe('rule catalogue', () => {
     for (const [name, text] of pages) assert.strictEqual(fs.readFileSync(path.join(DOCS_DIR, name), 'utf8'), text, `docs/rules/${name} is stale`);
   });
 
+  it('the README lists every rule with a link to its page', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    for (const r of RULES) assert.ok(readme.includes(`[${r.meta.id}](docs/rules/${r.meta.id}.md)`), `README.md does not list ${r.meta.id}`);
+  });
+
   it('every rule has complete metadata and a fixture folder', () => {
     const ids = new Set<string>();
     for (const r of RULES) {

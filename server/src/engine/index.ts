@@ -13,15 +13,15 @@ export type { TextDetector, TextDetectorContext } from './detectors/types';
 import { sqlalchemyDetector } from './detectors/sqlalchemy';
 import { sqlxDetector } from './detectors/sqlx';
 import { sqlitePythonDetector } from './detectors/sqlite-python';
-import { nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs } from './detectors/node-postgres';
-import { betterSqlite3Detector, betterSqlite3DetectorTsx, betterSqlite3DetectorJs } from './detectors/better-sqlite3';
+import { nodePostgresDetector } from './detectors/node-postgres';
+import { betterSqlite3Detector } from './detectors/better-sqlite3';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule, RuleContext } from './rule';
 import { maskSecrets } from './urls';
 import { readDeployment, isComposeFile, addComposeProfiles, type Deployment } from './deployment';
 import { yamlConfigDetector } from './detectors/yaml-config';
 
-export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, nodePostgresDetectorTsx, nodePostgresDetectorJs, betterSqlite3Detector, betterSqlite3DetectorTsx, betterSqlite3DetectorJs];
+export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector];
 export { RULES, RULE_IDS };
 
 export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector];
@@ -102,7 +102,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
       continue;
     }
     // the cheap test first: a file without a pool-related token is never parsed
-    const detectors = DETECTORS.filter((d) => d.language === language && d.prefilter.test(text));
+    const detectors = DETECTORS.filter((d) => d.languages.includes(language) && d.prefilter.test(text));
     if (detectors.length === 0) continue;
     parsed++;
     let tree;

@@ -195,12 +195,10 @@ function checkTimeout(s: Setting): Setting {
 
 export const betterSqlite3Detector: Detector = {
   id: 'better-sqlite3',
-  language: 'typescript',
+  languages: ['typescript', 'tsx', 'javascript'],
   prefilter: /['"]better-sqlite3['"]/,
   detect: (ctx) => detectBetterSqlite3(ctx),
 };
-export const betterSqlite3DetectorTsx: Detector = { ...betterSqlite3Detector, language: 'tsx' };
-export const betterSqlite3DetectorJs: Detector = { ...betterSqlite3Detector, language: 'javascript' };
 
 function detectBetterSqlite3(ctx: DetectorContext): PoolModel[] {
   const root = ctx.tree.rootNode;

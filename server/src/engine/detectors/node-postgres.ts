@@ -199,14 +199,12 @@ function applyQuirks(settings: Record<string, Setting>): void {
 
 export const nodePostgresDetector: Detector = {
   id: 'node-postgres',
-  language: 'typescript',
+  languages: ['typescript', 'tsx', 'javascript'],
   // pg itself, or a local module that may re-export its Pool
   prefilter: /['"]pg(-pool)?['"]|new\s+\w*Pool\b/,
   detect: (ctx) => detectPg(ctx),
 };
 
-export const nodePostgresDetectorTsx: Detector = { ...nodePostgresDetector, language: 'tsx' };
-export const nodePostgresDetectorJs: Detector = { ...nodePostgresDetector, language: 'javascript' };
 
 function detectPg(ctx: DetectorContext): PoolModel[] {
   const root = ctx.tree.rootNode;

@@ -199,7 +199,7 @@ function defaultPoolClass(db: DatabaseInfo, isAsync: boolean, version: string): 
 
 export const sqlalchemyDetector: Detector = {
   id: 'sqlalchemy',
-  language: 'python',
+  languages: ['python'],
   prefilter: /create(_async)?_engine/,
   detect(ctx: DetectorContext): PoolModel[] {
     const root = ctx.tree.rootNode;

@@ -94,7 +94,7 @@ function holderOf(call: SyntaxNode): { kind: 'self' | 'module' | 'local' | 'with
 
 export const sqlitePythonDetector: Detector = {
   id: 'sqlite-python',
-  language: 'python',
+  languages: ['python'],
   prefilter: /\b(aiosqlite|sqlite3)\b/,
   detect(ctx: DetectorContext): PoolModel[] {
     const root = ctx.tree.rootNode;

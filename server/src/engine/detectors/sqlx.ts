@@ -403,7 +403,7 @@ function sqliteFactsOf(pc: PoolCall, ev: RustEvaluator, ctx: DetectorContext, se
 
 export const sqlxDetector: Detector = {
   id: 'sqlx',
-  language: 'rust',
+  languages: ['rust'],
   prefilter: /PoolOptions|Pool\s*(?:::\s*<[^>]*>\s*)?::\s*connect|PgPool|SqlitePool|MySqlPool|AnyPool/,
   detect(ctx: DetectorContext): PoolModel[] {
     const root = ctx.tree.rootNode;

@@ -27,7 +27,8 @@ export interface DetectorContext {
 export interface Detector {
   /** Library id, e.g. 'sqlalchemy'. */
   id: string;
-  language: LanguageId;
+  /** The grammars whose files it reads (TS, TSX and JS detectors share one detector). */
+  languages: LanguageId[];
   /** A cheap test on the raw text: files that fail it are never parsed for this detector. */
   prefilter: RegExp;
   detect(ctx: DetectorContext): PoolModel[];

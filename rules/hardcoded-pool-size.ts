@@ -1,5 +1,5 @@
 import type { Rule, RuleFinding } from '../server/src/engine/rule';
-import { maybeNetwork, num } from './util';
+import { freeEnvName, maybeNetwork, num } from './util';
 import { POOL_CLASS_ACCEPTS } from '../server/src/engine/detectors/sqlalchemy';
 
 const ENV_NAMES: Record<string, string> = { pool_size: 'DB_POOL_SIZE', max_overflow: 'DB_MAX_OVERFLOW' };
@@ -15,7 +15,7 @@ export const hardcodedPoolSize: Rule = {
       'environment variable with the current value as fallback keeps today\'s behaviour and makes it tunable per environment.',
     thresholdSource: 'https://12factor.net/config; SQLAlchemy pool_size/max_overflow (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441)',
     fixable: true,
-    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); sqlx: std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(<current>), with .acquire_timeout(Duration::from_secs(30)) written out when it was implicit (seed 002\'s fix); all add the key to .env.example when the project has one.',
+    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); sqlx: std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(<current>), with .acquire_timeout(Duration::from_secs(30)) written out when it was implicit (seed 002\'s fix); all add the key to .env.example when the project has one. When an env file of the pool already uses that name (another service\'s pool, say), the name gets the module\'s folder as a prefix (WORKER_DB_POOL_SIZE), so the fix changes no value today.',
     appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell), sqlx pools (max_connections) and node-postgres pools (max). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing).',
     examples: [
       { bad: 'create_engine(url, pool_size=20)', good: 'create_engine(url, pool_size=int(os.getenv("DB_POOL_SIZE", "20")))' },
@@ -30,13 +30,14 @@ export const hardcodedPoolSize: Rule = {
       const v = num(s);
       // max 0 means 10 (invalid-pool-setting says so): not a value to carry into the env
       if (!s || s.source !== 'literal' || s.warning || v === undefined || v <= 0 || !s.span || !/^\d[\d_]*$/.test(s.text ?? '')) return [];
+      const envName = freeEnvName(ctx, 'PG_POOL_MAX');
       return [
         {
-          message: `max ${v} is written in code at ${ctx.rel(s.span.file)}:${s.span.line + 1}: the same in every environment and changed only by a release. Read it from PG_POOL_MAX with ${v} as the fallback.`,
+          message: `max ${v} is written in code at ${ctx.rel(s.span.file)}:${s.span.line + 1}: the same in every environment and changed only by a release. Read it from ${envName} with ${v} as the fallback.`,
           span: s.span,
-          fix: ctx.fixes.fix('Read max from PG_POOL_MAX', [
-            { file: s.span.file, start: s.span.start, end: s.span.end, newText: `Number(process.env.PG_POOL_MAX ?? ${v})` },
-            ctx.envExample ? ctx.fixes.appendEnvExample(ctx.envExample, 'PG_POOL_MAX', String(v)) : undefined,
+          fix: ctx.fixes.fix(`Read max from ${envName}`, [
+            { file: s.span.file, start: s.span.start, end: s.span.end, newText: `Number(process.env.${envName} ?? ${v})` },
+            ctx.envExample ? ctx.fixes.appendEnvExample(ctx.envExample, envName, String(v)) : undefined,
           ]),
         },
       ];
@@ -45,7 +46,7 @@ export const hardcodedPoolSize: Rule = {
       const s = p.settings.max_connections;
       const v = num(s);
       if (!s || s.source !== 'literal' || v === undefined || v <= 0 || !s.span || !/^\d[\d_]*(u32)?$/.test(s.text ?? '') || p.database.kind === 'sqlite') return [];
-      const envName = 'DATABASE_MAX_CONNECTIONS';
+      const envName = freeEnvName(ctx, 'DATABASE_MAX_CONNECTIONS');
       // seed 002's fix: the size from the environment, and the acquire bound written out where it is implicit
       const timeout = p.settings.acquire_timeout;
       return [
@@ -70,7 +71,8 @@ export const hardcodedPoolSize: Rule = {
       if (!s || s.source !== 'literal' || v === undefined || v < 0 || !s.span || !/^\d+$/.test(s.text ?? '')) continue;
       // an argument the pool class rejects is invalid-pool-setting's: not a value to make tunable
       if (accepts && !accepts.includes(name)) continue;
-      const envName = ENV_NAMES[name];
+      // a name no env file sets yet, so moving the value out of code changes nothing today
+      const envName = freeEnvName(ctx, ENV_NAMES[name]);
       const edits = [
         { file: s.span.file, start: s.span.start, end: s.span.end, newText: `int(os.getenv("${envName}", "${v}"))` },
         ctx.fixes.ensureImportOs(s.span.file),

@@ -112,3 +112,22 @@ export function capacity(ctx: RuleContext): Capacity | undefined {
   }
   return undefined;
 }
+
+/**
+ * An environment variable name for a value moved out of code that changes nothing today: the
+ * plain name when no env file of the pool (or .env.example, or the file itself) uses it, else one
+ * prefixed with the module's folder (`WORKER_DB_POOL_SIZE`), else numbered.
+ */
+export function freeEnvName(ctx: RuleContext, base: string): string {
+  const files = new Set<string>([ctx.pool.file, ...Object.values(ctx.pool.profiles).flatMap((p) => p.envFiles)]);
+  if (ctx.envExample) files.add(ctx.envExample);
+  const taken = (name: string) => [...files].some((f) => new RegExp(`(^|[^A-Za-z0-9_])${name}([^A-Za-z0-9_]|$)`, 'm').test(ctx.fixes.source(f)));
+  if (!taken(base)) return base;
+  const dir = ctx.pool.file.split(/[\\/]/).slice(-2, -1)[0] ?? '';
+  const stem = ctx.pool.file.split(/[\\/]/).pop()!.replace(/\.\w+$/, '');
+  for (const prefix of [dir, stem]) {
+    const slug = prefix.toUpperCase().replace(/[^A-Z0-9]+/g, '_').replace(/^_|_$/g, '');
+    if (slug && !/^\d/.test(slug) && !taken(`${slug}_${base}`)) return `${slug}_${base}`;
+  }
+  for (let i = 2; ; i++) if (!taken(`${base}_${i}`)) return `${base}_${i}`;
+}

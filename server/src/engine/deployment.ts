@@ -5,7 +5,9 @@
 import * as path from 'path';
 import * as YAML from 'yaml';
 import type { FileProblem, Span } from './model';
-import { LineIndex } from './syntax';
+import { LineIndex, parseSync, registerSource } from './syntax';
+import { PyEvaluator } from './python/evaluator';
+import { ProfileEnv } from './envfiles';
 import type { ReadFile, EnvFile, EnvEntry, EnvResolver } from './envfiles';
 import { isInside } from './envfiles';
 
@@ -161,7 +163,7 @@ export function addComposeProfiles(composeFiles: string[], env: EnvResolver, rea
   return names;
 }
 
-export function readDeployment(composeFiles: string[], profiles: string[], read: ReadFile, problems: FileProblem[]): Deployment {
+export function readDeployment(composeFiles: string[], profiles: string[], read: ReadFile, problems: FileProblem[], resolver?: EnvResolver): Deployment {
   const parsed: { file: string; profile?: string; services: RawService[] }[] = [];
   for (const file of composeFiles) {
     const text = read(file);
@@ -250,7 +252,7 @@ export function readDeployment(composeFiles: string[], profiles: string[], read:
         const span = spanOf(wc.node, env.layer);
         processes = { value: parseInt(wc.value, 10), how: `WEB_CONCURRENCY=${wc.value} in service ${name} (${where(env.layer, span)})`, span };
       } else if (context) {
-        const conf = gunicornConf(context, read);
+        const conf = gunicornConf(context, read, resolver, profile);
         if (conf) processes = conf;
       }
       services.push({ name, composeFile: layers[layers.length - 1].file, context, replicas, processes });
@@ -260,15 +262,35 @@ export function readDeployment(composeFiles: string[], profiles: string[], read:
   return out;
 }
 
-/** `workers = N` in gunicorn.conf.py (a literal; anything else is left to the default). */
-function gunicornConf(dir: string, read: ReadFile): Figure | undefined {
+/**
+ * `workers` in gunicorn.conf.py, evaluated like any Python module under the profile's environment
+ * (`workers = int(os.getenv("WEB_CONCURRENCY", "4"))` included); a literal when Python is not loaded.
+ */
+function gunicornConf(dir: string, read: ReadFile, env: EnvResolver | undefined, profile: string): Figure | undefined {
   for (const name of ['gunicorn.conf.py', 'gunicorn_conf.py']) {
     const file = path.join(dir, name);
     const text = read(file);
     if (text === undefined) continue;
+    const lines = new LineIndex(text);
+    const tree = env ? parseSync('python', text) : undefined;
+    if (tree && env) {
+      try {
+        registerSource(tree, file, lines);
+        const v = new PyEvaluator(tree.rootNode, new ProfileEnv(profile, env.filesFor(file, profile)), { file }).exported('workers');
+        if (v && v.val.t === 'num' && v.val.v > 0) {
+          const o = v.origin;
+          const from = o?.k === 'env' ? (o.entry ? ` (${o.name} in ${path.basename(o.entry.file)}:${o.entry.line + 1})` : ` (${o.name} unset, the fallback)`) : '';
+          const node = o?.k === 'env' ? (o.entry ? undefined : o.fallback?.origin?.k === 'literal' ? o.fallback.origin.node : undefined) : o?.k === 'literal' ? o.node : undefined;
+          const span = o?.k === 'env' && o.entry ? o.entry.valueSpan : node ? lines.span(file, node.startIndex, node.endIndex) : undefined;
+          return { value: Math.trunc(v.val.v), how: `workers = ${Math.trunc(v.val.v)} in ${name}${from}`, span };
+        }
+        return undefined;
+      } finally {
+        tree.delete();
+      }
+    }
     const m = /^workers\s*=\s*(\d+)\s*(#.*)?$/m.exec(text);
     if (!m) continue;
-    const lines = new LineIndex(text);
     const start = m.index + m[0].indexOf(m[1]);
     const span = lines.span(file, start, start + m[1].length);
     return { value: parseInt(m[1], 10), how: `workers = ${m[1]} in ${name}:${span.line + 1}`, span };

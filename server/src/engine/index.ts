@@ -3,7 +3,7 @@ import * as path from 'path';
 import type { FileProblem, Finding, PoolModel, Severity } from './model';
 import { EnvResolver, type ReadFile } from './envfiles';
 import { loadConfig, type EngineConfig } from './config';
-import { parse, LineIndex, registerSource } from './syntax';
+import { parse, getParser, LineIndex, registerSource } from './syntax';
 import { PythonModules } from './python/modules';
 import { walk, readText, languageOf, isEnvFile, type WalkStats } from './workspace';
 import { FixBuilder } from './fixes';
@@ -134,7 +134,9 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   modules.dispose();
   stats.skippedBinary.push(...binary);
   problems.push(...env.problems);
-  const deployment = readDeployment(composeFiles, profiles, read, problems);
+  // gunicorn.conf.py is Python: its worker count is evaluated like any module
+  if (composeFiles.length) await getParser('python');
+  const deployment = readDeployment(composeFiles, profiles, read, problems, env);
   const findings = runRules(pools, config, read, rel, env, RULES, deployment);
   return { root, config, pools, findings, problems: dedupeProblems(problems), stats: { ...stats, parsed }, profiles, deployment };
 }

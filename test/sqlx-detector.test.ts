@@ -114,6 +114,41 @@ const ENV_BASED = [
 
 const SQLX_DEFAULT_CITE = 'sqlx@v0.8.6:sqlx-core/src/pool/options.rs:143-166';
 
+const CROSS_CONFIG = [
+  'use std::env;',
+  'const IDLE_SECS: u64 = 300;',
+  'pub struct Config { pub database_url: String, pub max_connections: u32, pub idle_secs: u64 }',
+  'impl Config {',
+  '    pub fn from_env() -> Self {',
+  '        Self {',
+  '            database_url: env::var("DATABASE_URL").expect("DATABASE_URL"),',
+  '            max_connections: env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok())',
+  '                .unwrap_or(20),',
+  '            idle_secs: IDLE_SECS,',
+  '        }',
+  '    }',
+  '}',
+  '',
+].join('\n');
+
+const CROSS_MAIN = [
+  'use sqlx::postgres::PgPoolOptions;',
+  'use std::time::Duration;',
+  'mod config;',
+  'use config::Config;',
+  '#[tokio::main]',
+  'async fn main() -> anyhow::Result<()> {',
+  '    let config = Config::from_env();',
+  '    let pool = PgPoolOptions::new()',
+  '        .max_connections(config.max_connections)',
+  '        .idle_timeout(Duration::from_secs(config.idle_secs))',
+  '        .connect(&config.database_url)',
+  '        .await?;',
+  '    Ok(())',
+  '}',
+  '',
+].join('\n');
+
 describe('sqlx detector', () => {
   it("seed 002's chain: max_connections 10 written, where it is written, and every other setting the sqlx default", async () => {
     const r = await run({ 'src/main.rs': SEED_002 });
@@ -392,6 +427,84 @@ describe('sqlx detector', () => {
     // a &Settings parameter: the one non-test literal of Settings in the file
     assert.deepStrictEqual(r.get(2, 'max_connections'), [12, 'literal']);
     assert.strictEqual(r.profile(2).database.url, 'postgres://h/s');
+  });
+
+  it("config in another file of the crate: Config::from_env() in src/config.rs, set in .env and unset (the fallback's span in config.rs)", async () => {
+    const files = {
+      'Cargo.toml': '[package]\nname = "app"\nversion = "0.1.0"\n\n[dependencies]\nsqlx = "0.8"\n',
+      'src/config.rs': CROSS_CONFIG,
+      'src/main.rs': CROSS_MAIN,
+    };
+    const set = await run({ ...files, '.env': 'DATABASE_URL=postgres://app:pw@localhost/app\nDATABASE_MAX_CONNECTIONS=42\n' });
+    assert.strictEqual(set.pools.length, 1);
+    const s = set.s(0, 'max_connections');
+    assert.deepStrictEqual([s.value, s.source], [42, 'env']);
+    assert.strictEqual(s.env?.name, 'DATABASE_MAX_CONNECTIONS');
+    assert.strictEqual(s.env?.usedFallback, false);
+    assert.strictEqual(path.basename(s.env!.file!), '.env');
+    assert.strictEqual(s.env?.raw, '42');
+    assert.strictEqual(path.basename(s.env!.readSpan.file), 'config.rs');
+    assert.strictEqual(set.text(s.env?.readSpan), 'env::var("DATABASE_MAX_CONNECTIONS")');
+    // the idle timeout from a const of config.rs
+    const idle = set.s(0, 'idle_timeout');
+    assert.deepStrictEqual([idle.value, idle.source], [300, 'literal']);
+    assert.strictEqual(set.profile(0).database.url, 'postgres://app:***@localhost/app');
+
+    const unset = await run({ ...files, '.env': 'DATABASE_URL=postgres://localhost/app\n' });
+    const u = unset.s(0, 'max_connections');
+    assert.deepStrictEqual([u.value, u.source], [20, 'env']);
+    assert.strictEqual(u.env?.usedFallback, true);
+    const fb = u.env!.fallback!.span;
+    assert.strictEqual(path.basename(fb.file), 'config.rs', 'a fix edits the file that writes the fallback');
+    assert.strictEqual(unset.text(fb), '20');
+    assert.strictEqual(fb.line, 8);
+    assert.strictEqual(path.basename(u.span!.file), 'config.rs');
+  });
+
+  it('a struct literal in another file of the crate, and not one of a same-named type in another crate', async () => {
+    const main = [
+      'use sqlx::postgres::PgPoolOptions;',
+      'mod settings;',
+      'use settings::Settings;',
+      'pub async fn start(settings: &Settings) -> anyhow::Result<()> {',
+      '    let pool = PgPoolOptions::new().max_connections(settings.pool_size).connect(&settings.url).await?;',
+      '    Ok(())',
+      '}',
+      '',
+    ].join('\n');
+    const literal = [
+      'pub struct Settings { pub pool_size: u32, pub url: String }',
+      'pub fn settings() -> Settings {',
+      '    Settings { pool_size: 33, url: "postgres://h/s".into() }',
+      '}',
+      '#[cfg(test)]',
+      'mod tests {',
+      '    fn fake() -> super::Settings { super::Settings { pool_size: 1, url: "postgres://test".into() } }',
+      '}',
+      '',
+    ].join('\n');
+    const r = await run({ 'Cargo.toml': '[package]\nname = "app"\n', 'src/main.rs': main, 'src/settings.rs': literal });
+    const s = r.s(0, 'max_connections');
+    assert.deepStrictEqual([s.value, s.source], [33, 'literal']);
+    assert.strictEqual(path.basename(s.span!.file), 'settings.rs');
+    assert.strictEqual(r.text(s.span), '33');
+    assert.strictEqual(r.profile(0).database.url, 'postgres://h/s');
+
+    // the same type in another crate (its own Cargo.toml) is not this crate's
+    const other = await run({
+      'app/Cargo.toml': '[package]\nname = "app"\n',
+      'app/src/main.rs': main.replace('mod settings;\nuse settings::Settings;', 'use other::Settings;'),
+      'other/Cargo.toml': '[package]\nname = "other"\n',
+      'other/src/lib.rs': literal,
+      'other/src/config.rs': CROSS_CONFIG,
+    });
+    assert.deepStrictEqual(other.get(0, 'max_connections'), ['unknown', 'unknown']);
+    // nor a crate nested in this one's src/ tree
+    const nested = await run({ 'Cargo.toml': '[package]\nname = "app"\n', 'src/main.rs': main.replace('mod settings;\nuse settings::Settings;', 'use inner::Settings;'), 'src/inner/Cargo.toml': '[package]\nname = "inner"\n', 'src/inner/src/lib.rs': literal });
+    assert.deepStrictEqual(nested.get(0, 'max_connections'), ['unknown', 'unknown']);
+    // and Config::from_env() of another crate is not followed either
+    const otherFn = await run({ 'app/Cargo.toml': '[package]\nname = "app"\n', 'app/src/main.rs': CROSS_MAIN, 'other/Cargo.toml': '[package]\nname = "other"\n', 'other/src/config.rs': CROSS_CONFIG, '.env': 'DATABASE_MAX_CONNECTIONS=42\n' });
+    assert.deepStrictEqual(otherFn.get(0, 'max_connections'), ['unknown', 'unknown']);
   });
 
   it('database kinds: PoolOptions::<Postgres>, SqlitePoolOptions, MySqlPoolOptions, AnyPoolOptions from the URL', async () => {

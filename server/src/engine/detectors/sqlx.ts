@@ -2,12 +2,13 @@
 // (`PgPool::connect(url)`) become pool models.
 // Defaults: sqlx@v0.8.6 sqlx-core/src/pool/options.rs:143-166 (see pool-facts §2).
 import type { SyntaxNode } from '../syntax';
-import { nodeSpan } from '../syntax';
+import { nodeSpan, parseSync, registerSource, LineIndex, type Tree } from '../syntax';
+import * as fs from 'fs';
 import { ProfileEnv } from '../envfiles';
 import * as path from 'path';
 import { parse as parseToml } from 'smol-toml';
 import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting, SqliteFacts } from '../model';
-import { RustEvaluator, truncate, plainPath } from '../rust/evaluator';
+import { RustEvaluator, truncate, plainPath, type CrateSources } from '../rust/evaluator';
 import type { RV, RVal, SqliteOptionFacts } from '../rust/values';
 import { toSetting, type SettingKind } from '../rust/settings';
 import { describeSource } from '../python/settings';
@@ -401,6 +402,79 @@ function sqliteFactsOf(pc: PoolCall, ev: RustEvaluator, ctx: DetectorContext, se
   };
 }
 
+// ---- the crate's other files: `impl Config { fn from_env() }` and `Config { .. }` written elsewhere --
+
+const MAX_CRATE_FILES = 200;
+const MAX_CRATE_FILE_BYTES = 512 * 1024;
+const SKIP_DIRS = new Set(['target', 'node_modules', '.git']);
+
+/** The folder of the nearest Cargo.toml above the file (within the workspace root). */
+function crateDir(ctx: DetectorContext): string | undefined {
+  const root = path.resolve(ctx.root);
+  let dir = path.dirname(path.resolve(ctx.file));
+  if (path.relative(root, dir).startsWith('..')) return undefined;
+  for (let i = 0; i < 100; i++) {
+    if (ctx.read(path.join(dir, 'Cargo.toml')) !== undefined) return dir;
+    const up = path.dirname(dir);
+    if (dir === root || up === dir) return undefined;
+    dir = up;
+  }
+  return undefined;
+}
+
+/** The .rs files of the crate's src/ tree (not those of crates nested in it), at most MAX_CRATE_FILES. */
+function crateFiles(dir: string): string[] {
+  const out: string[] = [];
+  const walk = (d: string, depth: number) => {
+    if (out.length >= MAX_CRATE_FILES || depth > 12) return;
+    let entries: fs.Dirent[];
+    try {
+      entries = fs.readdirSync(d, { withFileTypes: true });
+    } catch {
+      return; // an unreadable folder holds nothing we can use
+    }
+    if (depth > 0 && entries.some((e) => e.isFile() && e.name === 'Cargo.toml')) return; // another crate
+    entries.sort((a, b) => a.name.localeCompare(b.name));
+    for (const e of entries) {
+      if (out.length >= MAX_CRATE_FILES) return;
+      if (e.isDirectory() && !SKIP_DIRS.has(e.name) && !e.name.startsWith('.')) walk(path.join(d, e.name), depth + 1);
+      else if (e.isFile() && e.name.endsWith('.rs')) out.push(path.join(d, e.name));
+    }
+  };
+  walk(path.join(dir, 'src'), 1);
+  return out;
+}
+
+/** Parses the crate's other files on first use; `free` deletes the trees it made. */
+function crateSources(ctx: DetectorContext): CrateSources & { free(): void } {
+  let roots: SyntaxNode[] | undefined;
+  const made: Tree[] = [];
+  return {
+    roots() {
+      if (roots) return roots;
+      roots = [];
+      const dir = crateDir(ctx);
+      if (!dir) return roots;
+      const self = path.resolve(ctx.file);
+      for (const file of crateFiles(dir)) {
+        if (path.resolve(file) === self) continue;
+        const text = ctx.read(file);
+        if (text === undefined || text.length > MAX_CRATE_FILE_BYTES) continue;
+        const tree = parseSync('rust', text);
+        if (!tree) continue;
+        registerSource(tree, file, new LineIndex(text));
+        made.push(tree);
+        roots.push(tree.rootNode);
+      }
+      return roots;
+    },
+    free() {
+      for (const t of made.splice(0)) t.delete();
+      roots = undefined;
+    },
+  };
+}
+
 export const sqlxDetector: Detector = {
   id: 'sqlx',
   languages: ['rust'],
@@ -421,62 +495,72 @@ export const sqlxDetector: Detector = {
     if (found.length === 0) return [];
     const versionInfo = ctx.versions.get('sqlx') ?? { version: `${SQLX_ASSUMED_VERSION}.x (assumed: no pin found)`, source: 'assumed' };
     const evaluators = new Map<string, RustEvaluator>();
-    const models: PoolModel[] = [];
-    let server: { value: boolean; how: string } | undefined;
-    let pragmas: ReturnType<typeof rustPragmas> | undefined;
-    for (const pc of found) {
-      const span = nodeSpan(ctx.file, ctx.lines, pc.call);
-      const profiles: Record<string, ProfileModel> = {};
-      for (const profile of activeProfiles(ctx)) {
-        const envFiles = ctx.env.filesFor(ctx.file, profile);
-        let ev = evaluators.get(profile);
-        if (!ev) {
-          ev = new RustEvaluator(root, new ProfileEnv(profile, envFiles));
-          evaluators.set(profile, ev);
-        }
-        let database: DatabaseInfo;
-        try {
-          database = databaseOf(pc, ev, ctx);
-        } catch (e) {
-          database = { kind: pc.kind && pc.kind !== 'any' ? pc.kind : 'unknown', how: `not evaluated (${(e as Error).message})` };
-        }
-        const settings = settingsOf(pc, ev, ctx);
-        const declared = pc.kind ?? kindFromAnnotation(pc.call);
-        const poolName = declared ? POOL_NAMES[declared] : 'Pool';
-        const insertTarget: InsertTarget | undefined = pc.chainStart ? { kind: 'chain', span: nodeSpan(ctx.file, ctx.lines, pc.chainStart) } : undefined;
-        profiles[profile] = {
-          profile,
-          envFiles: envFiles.map((f) => f.file),
-          database,
-          poolClass: { name: poolName, source: 'default', reason: 'sqlx Pool' },
-          settings,
-          insertTarget,
-        };
-      }
-      let sqlite: SqliteFacts | undefined;
-      const firstSqlite = Object.values(profiles).find((p) => p.database.kind === 'sqlite');
-      if (firstSqlite) {
-        server ??= rustServer(ctx);
-        pragmas ??= rustPragmas(root);
-        try {
-          sqlite = sqliteFactsOf(pc, evaluators.get(firstSqlite.profile)!, ctx, server, pragmas);
-        } catch {
-          sqlite = undefined; // an unexpected shape: no SQLite facts, the pool itself stays
-        }
-      }
-      models.push({
-        id: `${ctx.file}:${span.line + 1}:${span.column + 1}`,
-        library: 'sqlx',
-        constructor: pc.constructor,
-        file: ctx.file,
-        span,
-        async: true,
-        profiles,
-        differsBetweenProfiles: differences(profiles),
-        libraryVersion: versionInfo,
-        ...(sqlite ? { sqlite } : {}),
-      });
+    const crate = crateSources(ctx);
+    try {
+      return detectPools(ctx, found, versionInfo, evaluators, crate);
+    } finally {
+      crate.free();
     }
-    return models;
   },
 };
+
+function detectPools(ctx: DetectorContext, found: PoolCall[], versionInfo: { version: string; source: string }, evaluators: Map<string, RustEvaluator>, crate: CrateSources): PoolModel[] {
+  const root = ctx.tree.rootNode;
+  const models: PoolModel[] = [];
+  let server: { value: boolean; how: string } | undefined;
+  let pragmas: ReturnType<typeof rustPragmas> | undefined;
+  for (const pc of found) {
+    const span = nodeSpan(ctx.file, ctx.lines, pc.call);
+    const profiles: Record<string, ProfileModel> = {};
+    for (const profile of activeProfiles(ctx)) {
+      const envFiles = ctx.env.filesFor(ctx.file, profile);
+      let ev = evaluators.get(profile);
+      if (!ev) {
+        ev = new RustEvaluator(root, new ProfileEnv(profile, envFiles), crate);
+        evaluators.set(profile, ev);
+      }
+      let database: DatabaseInfo;
+      try {
+        database = databaseOf(pc, ev, ctx);
+      } catch (e) {
+        database = { kind: pc.kind && pc.kind !== 'any' ? pc.kind : 'unknown', how: `not evaluated (${(e as Error).message})` };
+      }
+      const settings = settingsOf(pc, ev, ctx);
+      const declared = pc.kind ?? kindFromAnnotation(pc.call);
+      const poolName = declared ? POOL_NAMES[declared] : 'Pool';
+      const insertTarget: InsertTarget | undefined = pc.chainStart ? { kind: 'chain', span: nodeSpan(ctx.file, ctx.lines, pc.chainStart) } : undefined;
+      profiles[profile] = {
+        profile,
+        envFiles: envFiles.map((f) => f.file),
+        database,
+        poolClass: { name: poolName, source: 'default', reason: 'sqlx Pool' },
+        settings,
+        insertTarget,
+      };
+    }
+    let sqlite: SqliteFacts | undefined;
+    const firstSqlite = Object.values(profiles).find((p) => p.database.kind === 'sqlite');
+    if (firstSqlite) {
+      server ??= rustServer(ctx);
+      pragmas ??= rustPragmas(root);
+      try {
+        sqlite = sqliteFactsOf(pc, evaluators.get(firstSqlite.profile)!, ctx, server, pragmas);
+      } catch {
+        sqlite = undefined; // an unexpected shape: no SQLite facts, the pool itself stays
+      }
+    }
+    models.push({
+      id: `${ctx.file}:${span.line + 1}:${span.column + 1}`,
+      library: 'sqlx',
+      constructor: pc.constructor,
+      file: ctx.file,
+      span,
+      async: true,
+      profiles,
+      differsBetweenProfiles: differences(profiles),
+      libraryVersion: versionInfo,
+      ...(sqlite ? { sqlite } : {}),
+    });
+  }
+  return models;
+}

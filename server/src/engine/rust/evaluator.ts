@@ -65,16 +65,33 @@ export class RustEvaluator {
   private steps = 0;
   private depth = 0;
   private readonly active = new Set<number>();
-  private structLiterals?: SyntaxNode[];
-  private items?: SyntaxNode[];
-  private functions?: SyntaxNode[];
-  private readonly importsVar: boolean;
+  /** What each parsed file (this one and the crate's others) holds, found once per tree. */
+  private readonly perTree = new Map<object, FileItems>();
 
   constructor(
     readonly root: SyntaxNode,
     readonly env: ProfileEnv,
-  ) {
-    this.importsVar = /\buse\s+(?:::)?(?:std::env|dotenvy|dotenv)::(?:var\b|\{[^}]*\bvar\b)/.test(root.text);
+    /** The other .rs files of the crate, for `Type::fn()` and struct literals not in this file. */
+    readonly crate?: CrateSources,
+  ) {}
+
+  /** The file-level lookups of the file a node belongs to. */
+  private fileOf(at: SyntaxNode): FileItems {
+    const tree = at.tree as object;
+    let f = this.perTree.get(tree);
+    if (!f) {
+      const root = at.tree.rootNode;
+      f = { root, importsVar: /\buse\s+(?:::)?(?:std::env|dotenvy|dotenv)::(?:var\b|\{[^}]*\bvar\b)/.test(root.text) };
+      this.perTree.set(tree, f);
+    }
+    return f;
+  }
+
+  /** The crate's other files (not the one `at` is in). */
+  private otherFiles(at: SyntaxNode): FileItems[] {
+    if (!this.crate) return [];
+    const own = at.tree as object;
+    return this.crate.roots().filter((r) => (r.tree as object) !== own).map((r) => this.fileOf(r));
   }
 
   /** The value of an expression; `expect` is the type the context wants (drives `parse()`). */
@@ -223,7 +240,7 @@ export class RustEvaluator {
       return unknown(`${name} is a parameter of ${owner}`);
     }
     if (b?.kind === 'pattern') return unknown(`${name} is bound by a pattern (line ${b.node.startPosition.row + 1})`);
-    const item = this.item(name);
+    const item = this.item(name, at);
     if (item) return item === 'ambiguous' ? unknown(`${name} is defined more than once in this file`) : this.itemValue(item, expect);
     return unknown(`${name} is not defined in this file`);
   }
@@ -246,9 +263,10 @@ export class RustEvaluator {
   }
 
   /** A const or static of the file by name, 'ambiguous' when there are several. */
-  private item(name: string): SyntaxNode | 'ambiguous' | undefined {
-    this.items ??= this.root.descendantsOfType(['const_item', 'static_item']);
-    const hits = this.items.filter((i) => i.childForFieldName('name')?.text === name);
+  private item(name: string, at: SyntaxNode): SyntaxNode | 'ambiguous' | undefined {
+    const file = this.fileOf(at);
+    file.items ??= file.root.descendantsOfType(['const_item', 'static_item']);
+    const hits = file.items.filter((i) => i.childForFieldName('name')?.text === name);
     if (hits.length > 1) {
       const texts = new Set(hits.map((h) => h.childForFieldName('value')?.text));
       return texts.size === 1 ? hits[0] : 'ambiguous';
@@ -288,7 +306,7 @@ export class RustEvaluator {
       return lit({ t: 'num', v, int: true });
     }
     if (last === 'None' && segs.length <= 3) return lit({ t: 'opt', some: false });
-    const item = this.item(last);
+    const item = this.item(last, node);
     if (item && item !== 'ambiguous') return this.itemValue(item, expect);
     return unknown(`${truncate(path, 50)} is not defined in this file`);
   }
@@ -422,6 +440,12 @@ export class RustEvaluator {
     const typeName = this.typeHint(objNode);
     const candidates = this.literalsWithField(field, typeName, node);
     if (candidates.length === 1) return this.readField(candidates[0], field, expect, scope, 0);
+    // none in this file: the one literal of that type in the crate's other files
+    if (candidates.length === 0 && typeName) {
+      const elsewhere = this.otherFiles(node).flatMap((f) => this.literalsIn(f, field, typeName, node));
+      if (elsewhere.length === 1) return this.readField(elsewhere[0], field, expect, scope, 0);
+      if (elsewhere.length > 1) return unknown(`${truncate(node.text, 50)}: ${elsewhere.length} ${typeName} literals in the crate set ${field} and ${truncate(objNode.text, 30)} is not known`);
+    }
     const why = obj.val.t === 'unknown' ? obj.val.reason : `it is ${describe(obj.val)}`;
     if (candidates.length > 1) return unknown(`${truncate(node.text, 50)}: ${candidates.length} struct literals in this file set ${field} and ${truncate(objNode.text, 30)} is not known (${why})`);
     return unknown(`${truncate(node.text, 50)} is not known: ${why}, and no struct literal in this file sets ${field}`);
@@ -469,10 +493,14 @@ export class RustEvaluator {
   }
 
   private literalsWithField(field: string, typeName: string | undefined, at: SyntaxNode): SyntaxNode[] {
-    this.structLiterals ??= this.root.descendantsOfType('struct_expression');
+    return this.literalsIn(this.fileOf(at), field, typeName, at);
+  }
+
+  private literalsIn(file: FileItems, field: string, typeName: string | undefined, at: SyntaxNode): SyntaxNode[] {
+    file.structLiterals ??= file.root.descendantsOfType('struct_expression');
     // test code builds configs of its own: those are not what the application runs with
     const inTest = isTestCode(at);
-    return this.structLiterals.filter((s) => {
+    return file.structLiterals.filter((s) => {
       if (!inTest && isTestCode(s)) return false;
       const body = s.childForFieldName('body');
       const sets = (body?.namedChildren ?? []).some((c) => (c.type === 'field_initializer' && c.childForFieldName('field')?.text === field) || (c.type === 'shorthand_field_initializer' && c.namedChildren[0]?.text === field));
@@ -534,7 +562,7 @@ export class RustEvaluator {
     const last = segs[segs.length - 1] ?? '';
     const prev = segs[segs.length - 2];
     // environment reads
-    if (last === 'var' && ((prev === 'env' && (segs.length === 2 || segs[segs.length - 3] === 'std')) || prev === 'dotenvy' || prev === 'dotenv' || (segs.length === 1 && this.importsVar))) {
+    if (last === 'var' && ((prev === 'env' && (segs.length === 2 || segs[segs.length - 3] === 'std')) || prev === 'dotenvy' || prev === 'dotenv' || (segs.length === 1 && this.fileOf(node).importsVar))) {
       return this.envRead(args[0], node, scope);
     }
     // std::time::Duration
@@ -567,23 +595,34 @@ export class RustEvaluator {
     const f = this.localFunction(segs, fn);
     if (f === 'ambiguous') return unknown(`${path} is defined more than once in this file`);
     if (f) return this.callLocal(f, args, node, expect, scope);
+    // `Type::fn()` of an `impl Type` in another file of the crate
+    const owner = segs.length >= 2 ? segs[segs.length - 2] : undefined;
+    if (owner && /^[A-Z]/.test(owner) && owner !== 'Self') {
+      const hits = this.otherFiles(node).flatMap((file) => this.functionsIn(file, [owner, last], node)).filter((f) => !isTestCode(f));
+      if (hits.length > 1) return unknown(`${owner}::${last} is defined more than once in the crate`);
+      if (hits.length === 1) return this.callLocal(hits[0], args, node, expect, scope);
+    }
     return unknown(`${truncate(path, 50)}(..) is not evaluated`);
   }
 
   private localFunction(segs: string[], at: SyntaxNode): SyntaxNode | 'ambiguous' | undefined {
-    this.functions ??= this.root.descendantsOfType('function_item');
+    const hits = this.functionsIn(this.fileOf(at), segs, at);
+    if (hits.length > 1) return 'ambiguous';
+    return hits[0];
+  }
+
+  private functionsIn(file: FileItems, segs: string[], at: SyntaxNode): SyntaxNode[] {
+    file.functions ??= file.root.descendantsOfType('function_item');
     const name = segs[segs.length - 1];
     let owner = segs.length >= 2 ? segs[segs.length - 2] : undefined;
     if (owner === 'Self') owner = this.implType(at);
-    const hits = this.functions.filter((f) => {
+    return file.functions.filter((f) => {
       if (f.childForFieldName('name')?.text !== name) return false;
       const impl = f.parent?.parent?.type === 'impl_item' ? f.parent.parent : undefined;
       if (owner === undefined) return !impl;
       if (!impl) return segs.length >= 2 && !/^[A-Z]/.test(owner); // module::function
       return lastTypeName(impl.childForFieldName('type')?.text ?? '') === owner;
     });
-    if (hits.length > 1) return 'ambiguous';
-    return hits[0];
   }
 
   private callLocal(f: SyntaxNode, args: SyntaxNode[], node: SyntaxNode, expect: Ty | undefined, scope: Scope): RV {
@@ -875,6 +914,19 @@ export class RustEvaluator {
     }
     return unknown(`.${m}(..) on ${v.t === 'res' ? 'a Result' : 'an Option'} is not followed`);
   }
+}
+
+/** The trees of a crate's other source files (parsed and registered by the caller). */
+export interface CrateSources {
+  roots(): SyntaxNode[];
+}
+
+interface FileItems {
+  root: SyntaxNode;
+  importsVar: boolean;
+  structLiterals?: SyntaxNode[];
+  items?: SyntaxNode[];
+  functions?: SyntaxNode[];
 }
 
 /** Inside a `#[cfg(test)]` module or a `#[test]`-like function. */

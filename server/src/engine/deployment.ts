@@ -105,16 +105,12 @@ interface RawService {
  * the service gets, from `env_file:` (loaded like .env files) then `environment:` (which wins).
  * `${VAR:-default}` in a value is resolved from the .env beside the compose file, as compose does.
  */
-export function addComposeProfiles(composeFiles: string[], env: EnvResolver, read: ReadFile, problems: FileProblem[]): string[] {
+export function addComposeProfiles(docs: ComposeDoc[], env: EnvResolver, problems: FileProblem[]): string[] {
   const names: string[] = [];
-  for (const file of composeFiles) {
-    const text = read(file);
-    if (text === undefined) continue;
-    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
-    if (doc.errors.length) continue; // readDeployment reports them
+  for (const { file, text, doc, lines } of docs) {
+    if (doc.errors.length) continue;
     const services = doc.get('services');
     if (!YAML.isMap(services)) continue;
-    const lines = new LineIndex(text);
     const dir = path.dirname(file);
     const dotenv = env.load(path.join(dir, '.env'));
     const interpolate = (v: string) =>
@@ -163,8 +159,16 @@ export function addComposeProfiles(composeFiles: string[], env: EnvResolver, rea
   return names;
 }
 
-export function readDeployment(composeFiles: string[], profiles: string[], read: ReadFile, problems: FileProblem[], resolver?: EnvResolver): Deployment {
-  const parsed: { file: string; profile?: string; services: RawService[] }[] = [];
+export interface ComposeDoc {
+  file: string;
+  text: string;
+  doc: YAML.Document;
+  lines: LineIndex;
+}
+
+/** Parses each compose file once (for its profiles and its deployment); YAML errors are reported with their position. */
+export function parseComposeFiles(composeFiles: string[], read: ReadFile, problems: FileProblem[]): ComposeDoc[] {
+  const out: ComposeDoc[] = [];
   for (const file of composeFiles) {
     const text = read(file);
     if (text === undefined) continue;
@@ -174,6 +178,14 @@ export function readDeployment(composeFiles: string[], profiles: string[], read:
       const pos = lines.position(e.pos[0]);
       problems.push({ file, line: pos.line, column: pos.column, message: `YAML: ${e.message.split('\n')[0]}` });
     }
+    out.push({ file, text, doc, lines });
+  }
+  return out;
+}
+
+export function readDeployment(docs: ComposeDoc[], profiles: string[], read: ReadFile, resolver?: EnvResolver): Deployment {
+  const parsed: { file: string; profile?: string; services: RawService[] }[] = [];
+  for (const { file, doc, lines } of docs) {
     const services = doc.get('services');
     if (!YAML.isMap(services)) continue;
     const list: RawService[] = [];

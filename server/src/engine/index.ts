@@ -16,9 +16,9 @@ import { sqlitePythonDetector } from './detectors/sqlite-python';
 import { nodePostgresDetector } from './detectors/node-postgres';
 import { betterSqlite3Detector } from './detectors/better-sqlite3';
 import { RULES, RULE_IDS } from '../../../rules';
-import type { Rule, RuleContext } from './rule';
+import type { Rule, RuleContext, RuleFinding } from './rule';
 import { maskSecrets } from './urls';
-import { readDeployment, isComposeFile, addComposeProfiles, type Deployment } from './deployment';
+import { readDeployment, isComposeFile, addComposeProfiles, parseComposeFiles, type Deployment } from './deployment';
 import { yamlConfigDetector } from './detectors/yaml-config';
 
 export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector];
@@ -70,7 +70,8 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   const { files, stats } = walk(opts.paths?.length ? opts.paths.map((p) => path.resolve(p)) : [root], config.exclude, problems);
   // compose files first: each one with a service environment is a profile of its own
   const composeFiles = files.filter(isComposeFile);
-  const composeProfiles = addComposeProfiles(composeFiles, env, read, problems);
+  const composeDocs = parseComposeFiles(composeFiles, read, problems);
+  const composeProfiles = addComposeProfiles(composeDocs, env, problems);
   let profiles = [...Object.keys(config.profiles), ...composeProfiles.filter((n) => !config.profiles[n])];
   if (opts.profile) {
     if (!profiles.includes(opts.profile)) problems.push({ file: root, message: `unknown profile '${opts.profile}' (known: ${profiles.join(', ')})` });
@@ -136,7 +137,7 @@ export async function check(opts: CheckOptions): Promise<CheckResult> {
   problems.push(...env.problems);
   // gunicorn.conf.py is Python: its worker count is evaluated like any module
   if (composeFiles.length) await getParser('python');
-  const deployment = readDeployment(composeFiles, profiles, read, problems, env);
+  const deployment = readDeployment(composeDocs, profiles, read, env);
   const findings = runRules(pools, config, read, rel, env, RULES, deployment);
   return { root, config, pools, findings, problems: dedupeProblems(problems), stats: { ...stats, parsed }, profiles, deployment };
 }
@@ -182,65 +183,61 @@ export function runRules(pools: PoolModel[], config: EngineConfig, read: ReadFil
     return li.text.slice(li.lineStart(line), li.lineEnd(line));
   };
   const out: Finding[] = [];
+  // one rule context per pool and profile, built once (the .env.example lookup walks folders)
+  const contexts = new Map<PoolModel, Map<string, RuleContext>>();
   for (const pool of pools) {
-    const profileNames = Object.keys(pool.profiles);
-    for (const rule of rules) {
-      const level = config.rules[rule.meta.id];
-      if (level === 'off') continue;
-      // the same finding in several profiles is reported once, with the profiles it holds in
-      const byKey = new Map<string, { f: Finding; profiles: string[] }>();
-      for (const name of profileNames) {
-        const ctx: RuleContext = { pool, profile: pool.profiles[name], config, fixes, rel, envExample: env.exampleFor(pool.file) };
-        let results: import("./rule").RuleFinding[];
-        try {
-          results = rule.check(ctx);
-        } catch (e) {
-          results = [];
-          out.push({ rule: 'internal-error', severity: 'error', message: `rule ${rule.meta.id} failed on this pool: ${maskSecrets((e as Error).message)}`, span: pool.span, profile: name, poolId: pool.id });
-        }
-        for (const r of results) {
-          const key = `${r.span.file}:${r.span.start}:${r.span.end}:${r.message}`;
-          const hit = byKey.get(key);
-          if (hit) hit.profiles.push(name);
-          else
-            byKey.set(key, {
-              f: { rule: rule.meta.id, severity: level ?? r.severity ?? rule.meta.severity, message: maskSecrets(r.message), span: r.span, profile: name, poolId: pool.id, fix: r.fix, related: r.related },
-              profiles: [name],
-            });
-        }
-      }
-      for (const { f, profiles } of byKey.values()) {
-        f.profile = profiles.length === profileNames.length ? null : profiles.join(',');
-        if (ignoredOnLine(lineOf(f.span.file, f.span.line), f.rule)) continue;
-        out.push(f);
-      }
-    }
+    const envExample = env.exampleFor(pool.file);
+    contexts.set(pool, new Map(Object.keys(pool.profiles).map((name) => [name, { pool, profile: pool.profiles[name], config, fixes, rel, envExample }])));
   }
-  // workspace-wide rules, once per profile; the same finding in several profiles is reported once
-  const allProfiles = [...new Set(pools.flatMap((p) => Object.keys(p.profiles)))];
-  for (const rule of rules) {
-    if (!rule.checkAll || config.rules[rule.meta.id] === 'off') continue;
+  /** Collects one rule's results over profiles: the same finding in several profiles is reported once, naming them. */
+  const merge = (rule: Rule, profileCount: number) => {
     const byKey = new Map<string, { f: Finding; profiles: string[] }>();
-    for (const profile of allProfiles) {
-      const ctxs = pools.filter((p) => p.profiles[profile]).map((pool) => ({ pool, profile: pool.profiles[profile], config, fixes, rel, envExample: env.exampleFor(pool.file) }));
-      let results: (import('./rule').RuleFinding & { poolId: string })[];
-      try {
-        results = rule.checkAll({ profile, pools: ctxs, deployment: deployment?.profiles[profile], config, fixes, rel });
-      } catch (e) {
-        results = [];
-        out.push({ rule: 'internal-error', severity: 'error', message: `rule ${rule.meta.id} failed: ${maskSecrets((e as Error).message)}`, span: pools[0].span, profile, poolId: pools[0].id });
-      }
-      for (const r of results) {
-        const key = `${r.span.file}:${r.span.start}:${r.message}`;
+    const level = config.rules[rule.meta.id] as Severity | undefined;
+    return {
+      add(profile: string, poolId: string, r: RuleFinding) {
+        const key = `${r.span.file}:${r.span.start}:${r.span.end}:${r.message}`;
         const hit = byKey.get(key);
         if (hit) hit.profiles.push(profile);
-        else byKey.set(key, { f: { rule: rule.meta.id, severity: (config.rules[rule.meta.id] as Severity | undefined) ?? r.severity ?? rule.meta.severity, message: maskSecrets(r.message), span: r.span, profile, poolId: r.poolId, fix: r.fix, related: r.related }, profiles: [profile] });
+        else byKey.set(key, { f: { rule: rule.meta.id, severity: level ?? r.severity ?? rule.meta.severity, message: maskSecrets(r.message), span: r.span, profile, poolId, fix: r.fix, related: r.related }, profiles: [profile] });
+      },
+      flush() {
+        for (const { f, profiles } of byKey.values()) {
+          f.profile = profiles.length === profileCount ? null : profiles.join(',');
+          if (!ignoredOnLine(lineOf(f.span.file, f.span.line), f.rule)) out.push(f);
+        }
+      },
+    };
+  };
+  const failed = (rule: Rule, e: unknown, pool: PoolModel, profile: string) =>
+    out.push({ rule: 'internal-error', severity: 'error', message: `rule ${rule.meta.id} failed: ${maskSecrets((e as Error).message)}`, span: pool.span, profile, poolId: pool.id });
+  const active = rules.filter((r) => config.rules[r.meta.id] !== 'off');
+  for (const [pool, byProfile] of contexts) {
+    for (const rule of active) {
+      const m = merge(rule, byProfile.size);
+      for (const [name, ctx] of byProfile) {
+        try {
+          for (const r of rule.check(ctx)) m.add(name, pool.id, r);
+        } catch (e) {
+          failed(rule, e, pool, name);
+        }
+      }
+      m.flush();
+    }
+  }
+  // workspace-wide rules (fleet arithmetic), once per profile
+  const allProfiles = [...new Set(pools.flatMap((p) => Object.keys(p.profiles)))];
+  for (const rule of active) {
+    if (!rule.checkAll) continue;
+    const m = merge(rule, allProfiles.length);
+    for (const profile of allProfiles) {
+      const ctxs = pools.flatMap((p) => contexts.get(p)!.get(profile) ?? []);
+      try {
+        for (const r of rule.checkAll({ profile, pools: ctxs, deployment: deployment?.profiles[profile], config, fixes, rel })) m.add(profile, r.poolId, r);
+      } catch (e) {
+        failed(rule, e, pools[0], profile);
       }
     }
-    for (const { f, profiles } of byKey.values()) {
-      f.profile = profiles.length === allProfiles.length ? null : profiles.join(',');
-      if (!ignoredOnLine(lineOf(f.span.file, f.span.line), f.rule)) out.push(f);
-    }
+    m.flush();
   }
   out.sort((a, b) => (a.span.file < b.span.file ? -1 : a.span.file > b.span.file ? 1 : a.span.start - b.span.start || (a.rule < b.rule ? -1 : 1)));
   return out;

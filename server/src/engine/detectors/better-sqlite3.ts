@@ -7,12 +7,11 @@
 import * as path from 'path';
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
-import { ProfileEnv } from '../envfiles';
 import type { DatabaseInfo, PoolModel, ProfileModel, Setting, SqliteFacts } from '../model';
 import { JsEvaluator } from '../js/evaluator';
 import { toSetting } from '../python/settings';
 import { truncate } from '../python/evaluator';
-import { activeProfiles, differences, manifestsFor, type Detector, type DetectorContext } from './types';
+import { differences, evaluatorsFor, manifestsFor, type Detector, type DetectorContext } from './types';
 
 const MODULE = 'better-sqlite3';
 const SRC = 'WiseLibs/better-sqlite3@dbc2ea11';
@@ -210,19 +209,13 @@ function detectBetterSqlite3(ctx: DetectorContext): PoolModel[] {
   const pragmas = pragmasIn(root);
   const server = serverOf(root, ctx);
   const version = libraryVersion(ctx);
-  const evaluators = new Map<string, JsEvaluator>();
+  const perProfile = evaluatorsFor(ctx, (env) => new JsEvaluator(root, env));
   const models: PoolModel[] = [];
   for (const n of made) {
     const span = nodeSpan(ctx.file, ctx.lines, n);
     const args = (n.childForFieldName('arguments')?.namedChildren ?? []).filter((a) => a.type !== 'comment');
     const profiles: Record<string, ProfileModel> = {};
-    for (const profile of activeProfiles(ctx)) {
-      const envFiles = ctx.env.filesFor(ctx.file, profile);
-      let ev = evaluators.get(profile);
-      if (!ev) {
-        ev = new JsEvaluator(root, new ProfileEnv(profile, envFiles));
-        evaluators.set(profile, ev);
-      }
+    for (const { profile, envFiles, ev } of perProfile) {
       const optsV = args[1] ? ev.evaluate(args[1]) : undefined;
       const opts = optsV?.val.t === 'dict' ? optsV.val.entries : undefined;
       const opaque = args[1] && !opts ? `the options ${truncate(args[1].text, 40)} are not known (${optsV?.val.t === 'unknown' ? optsV.val.reason : 'not an object'})` : opts?.has('*') ? 'a spread or computed key in the options' : undefined;

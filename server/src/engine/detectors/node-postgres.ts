@@ -3,14 +3,14 @@
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
 import * as path from 'path';
-import { ProfileEnv, type ReadFile } from '../envfiles';
+import type { ReadFile } from '../envfiles';
 import type { PoolModel, ProfileModel, Setting, DatabaseInfo, InsertTarget } from '../model';
 import { JsEvaluator } from '../js/evaluator';
 import type { V } from '../python/values';
 import { toSetting, describeSource } from '../python/settings';
 import { parseDbUrl, maskUrl } from '../urls';
 import { truncate } from '../python/evaluator';
-import { activeProfiles, differences, type Detector, type DetectorContext } from './types';
+import { differences, evaluatorsFor, type Detector, type DetectorContext } from './types';
 
 const SRC = 'brianc/node-postgres@c9e57617:packages/pg-pool/index.js';
 export const PG_DEFAULTS: Record<string, { value: number | boolean | null; cite: string }> = {
@@ -214,19 +214,13 @@ function detectPg(ctx: DetectorContext): PoolModel[] {
   if (names.classes.size === 0 && names.modules.size === 0) return [];
   const news = root.descendantsOfType('new_expression').filter((n) => isPoolConstruction(n, names));
   const models: PoolModel[] = [];
-  const evaluators = new Map<string, JsEvaluator>();
+  const perProfile = evaluatorsFor(ctx, (env) => new JsEvaluator(root, env));
   for (const n of news) {
     const span = nodeSpan(ctx.file, ctx.lines, n);
     const argsNode = n.childForFieldName('arguments');
     const arg = argsNode?.namedChildren[0];
     const profiles: Record<string, ProfileModel> = {};
-    for (const profile of activeProfiles(ctx)) {
-      const envFiles = ctx.env.filesFor(ctx.file, profile);
-      let ev = evaluators.get(profile);
-      if (!ev) {
-        ev = new JsEvaluator(root, new ProfileEnv(profile, envFiles));
-        evaluators.set(profile, ev);
-      }
+    for (const { profile, envFiles, ev } of perProfile) {
       const optsV = arg ? ev.evaluate(arg) : undefined;
       const opts = optsV?.val.t === 'dict' ? optsV.val.entries : undefined;
       const opaque = arg && !opts ? `the options ${truncate(arg.text, 40)} are not known (${optsV?.val.t === 'unknown' ? optsV.val.reason : 'not an object'})` : opts?.has('*') ? `a spread or computed key in the options` : undefined;

@@ -2,14 +2,13 @@
 // Defaults: sqlalchemy rel_2_0 lib/sqlalchemy/engine/create.py and pool/impl.py (see pool-facts §1).
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
-import { ProfileEnv } from '../envfiles';
 import type { InsertTarget, PoolModel, ProfileModel, Setting, DatabaseInfo, SqliteFacts } from '../model';
 import { pragmaSettings, WEB_FRAMEWORK } from './sqlite-python';
 import { PyEvaluator, truncate } from '../python/evaluator';
 import type { V } from '../python/values';
 import { toSetting, describeSource } from '../python/settings';
 import { parseDbUrl, maskUrl } from '../urls';
-import { activeProfiles, differences, type Detector, type DetectorContext } from './types';
+import { differences, evaluatorsFor, type Detector, type DetectorContext } from './types';
 import { compareVersions } from '../versions';
 
 export const SQLALCHEMY_ASSUMED_VERSION = '2.0';
@@ -210,20 +209,15 @@ export const sqlalchemyDetector: Detector = {
     const pinned = ctx.versions.get('sqlalchemy');
     const version = pinned?.version ?? SQLALCHEMY_ASSUMED_VERSION + '.38';
     const versionInfo = pinned ?? { version: `${SQLALCHEMY_ASSUMED_VERSION}.x (assumed: no pin found)`, source: 'assumed' };
-    const evaluators = new Map<string, PyEvaluator>();
+    const perProfile = evaluatorsFor(ctx, (env) => new PyEvaluator(root, env, { file: ctx.file, loader: ctx.modules }));
     const models: PoolModel[] = [];
+    let pragma: ReturnType<typeof pragmaSettings> | undefined; // read once, when a SQLite engine needs it
     for (const call of calls) {
       const ctor = constructorOf(call, names)!;
       const isAsync = ctor === 'create_async_engine';
       const span = nodeSpan(ctx.file, ctx.lines, call);
       const profiles: Record<string, ProfileModel> = {};
-      for (const profile of activeProfiles(ctx)) {
-        const envFiles = ctx.env.filesFor(ctx.file, profile);
-        let ev = evaluators.get(profile);
-        if (!ev) {
-          ev = new PyEvaluator(root, new ProfileEnv(profile, envFiles), { file: ctx.file, loader: ctx.modules });
-          evaluators.set(profile, ev);
-        }
+      for (const { profile, envFiles, ev } of perProfile) {
         const args = readArgs(call, ev, ctx);
         let database = databaseOf(args.url, ctx);
         if (database.kind === 'unknown') database = kindFromConditions(call, database);
@@ -269,7 +263,7 @@ export const sqlalchemyDetector: Detector = {
       let sqlite: SqliteFacts | undefined;
       const sqliteProfile = Object.values(profiles).find((p) => p.database.kind === 'sqlite');
       if (sqliteProfile) {
-        const pragma = pragmaSettings(root, ctx);
+        pragma ??= pragmaSettings(root, ctx);
         sqlite = {
           journalMode: pragma.journalMode,
           busyTimeoutMs: pragma.busyTimeoutMs ?? { value: 5000, source: 'default', default: { library: 'sqlite3', version: 'CPython 3', cite: 'sqlite3.connect timeout=5.0, which pysqlite and aiosqlite use (https://docs.python.org/3/library/sqlite3.html#sqlite3.connect)' } },

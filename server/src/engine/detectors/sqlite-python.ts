@@ -4,11 +4,10 @@
 // connection is kept on self or the module and shared by every call (seed 001's _ensure_connection).
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
-import { ProfileEnv } from '../envfiles';
 import type { PoolModel, ProfileModel, Setting, SqliteFacts } from '../model';
 import { PyEvaluator } from '../python/evaluator';
 import { toSetting } from '../python/settings';
-import { activeProfiles, differences, type Detector, type DetectorContext } from './types';
+import { differences, evaluatorsFor, type Detector, type DetectorContext } from './types';
 
 const DRIVERS = new Set(['sqlite3', 'aiosqlite']);
 export const WEB_FRAMEWORK = /^\s*(?:from|import)\s+(fastapi|flask|django|starlette|aiohttp|quart|sanic|litestar|tornado|falcon|bottle|uvicorn|gunicorn|socketio|websockets)\b/m;
@@ -103,20 +102,15 @@ export const sqlitePythonDetector: Detector = {
     const calls = root.descendantsOfType('call').filter((c) => driverOf(c, names));
     if (calls.length === 0) return [];
     const webFile = WEB_FRAMEWORK.test(ctx.text);
+    const pragma = pragmaSettings(root, ctx); // the file's PRAGMAs, read once for all its connections
     const models: PoolModel[] = [];
-    const evaluators = new Map<string, PyEvaluator>();
+    const perProfile = evaluatorsFor(ctx, (env) => new PyEvaluator(root, env, { file: ctx.file, loader: ctx.modules }));
     for (const call of calls) {
       const driver = driverOf(call, names)!;
       const span = nodeSpan(ctx.file, ctx.lines, call);
       const holder = holderOf(call);
       const profiles: Record<string, ProfileModel> = {};
-      for (const profile of activeProfiles(ctx)) {
-        const envFiles = ctx.env.filesFor(ctx.file, profile);
-        let ev = evaluators.get(profile);
-        if (!ev) {
-          ev = new PyEvaluator(root, new ProfileEnv(profile, envFiles), { file: ctx.file, loader: ctx.modules });
-          evaluators.set(profile, ev);
-        }
+      for (const { profile, envFiles, ev } of perProfile) {
         const frame = ev.frameAt(call);
         const args = call.childForFieldName('arguments')?.namedChildren.filter((a) => a.type !== 'comment') ?? [];
         const positional = args.filter((a) => a.type !== 'keyword_argument' && a.type !== 'dictionary_splat' && a.type !== 'list_splat');
@@ -140,7 +134,6 @@ export const sqlitePythonDetector: Detector = {
       }
       const first = Object.values(profiles)[0];
       const timeout = first.settings.timeout;
-      const pragma = pragmaSettings(root, ctx);
       const sqlite: SqliteFacts = {
         journalMode: pragma.journalMode,
         busyTimeoutMs:

@@ -13,7 +13,7 @@ import type { RV, RVal, SqliteOptionFacts } from '../rust/values';
 import { toSetting, type SettingKind } from '../rust/settings';
 import { describeSource } from '../python/settings';
 import { parseDbUrl, maskUrl } from '../urls';
-import { activeProfiles, differences, manifestsFor, type Detector, type DetectorContext } from './types';
+import { differences, evaluatorsFor, manifestsFor, type Detector, type DetectorContext } from './types';
 
 export const SQLX_ASSUMED_VERSION = '0.8';
 const CITE = 'sqlx@v0.8.6:sqlx-core/src/pool/options.rs:143-166';
@@ -494,31 +494,26 @@ export const sqlxDetector: Detector = {
     }
     if (found.length === 0) return [];
     const versionInfo = ctx.versions.get('sqlx') ?? { version: `${SQLX_ASSUMED_VERSION}.x (assumed: no pin found)`, source: 'assumed' };
-    const evaluators = new Map<string, RustEvaluator>();
     const crate = crateSources(ctx);
     try {
-      return detectPools(ctx, found, versionInfo, evaluators, crate);
+      return detectPools(ctx, found, versionInfo, crate);
     } finally {
       crate.free();
     }
   },
 };
 
-function detectPools(ctx: DetectorContext, found: PoolCall[], versionInfo: { version: string; source: string }, evaluators: Map<string, RustEvaluator>, crate: CrateSources): PoolModel[] {
+function detectPools(ctx: DetectorContext, found: PoolCall[], versionInfo: { version: string; source: string }, crate: CrateSources): PoolModel[] {
   const root = ctx.tree.rootNode;
+  const perProfile = evaluatorsFor(ctx, (env) => new RustEvaluator(root, env, crate));
+  const evaluators = new Map(perProfile.map((p) => [p.profile, p.ev]));
   const models: PoolModel[] = [];
   let server: { value: boolean; how: string } | undefined;
   let pragmas: ReturnType<typeof rustPragmas> | undefined;
   for (const pc of found) {
     const span = nodeSpan(ctx.file, ctx.lines, pc.call);
     const profiles: Record<string, ProfileModel> = {};
-    for (const profile of activeProfiles(ctx)) {
-      const envFiles = ctx.env.filesFor(ctx.file, profile);
-      let ev = evaluators.get(profile);
-      if (!ev) {
-        ev = new RustEvaluator(root, new ProfileEnv(profile, envFiles), crate);
-        evaluators.set(profile, ev);
-      }
+    for (const { profile, envFiles, ev } of perProfile) {
       let database: DatabaseInfo;
       try {
         database = databaseOf(pc, ev, ctx);

@@ -1,5 +1,5 @@
 import type { LanguageId, LineIndex, Tree } from '../syntax';
-import type { EnvResolver, ReadFile } from '../envfiles';
+import { ProfileEnv, type EnvFile, type EnvResolver, type ReadFile } from '../envfiles';
 import * as path from 'path';
 import type { FileProblem, PoolModel, ProfileModel } from '../model';
 import type { ModuleLoader } from '../python/evaluator';
@@ -103,4 +103,15 @@ export function manifestsFor(ctx: Pick<DetectorContext, 'file' | 'root' | 'read'
     dir = up;
   }
   return out;
+}
+
+/**
+ * One evaluator per profile worth evaluating for this file, made once and shared by every pool in
+ * the file, with the env files that profile reads.
+ */
+export function evaluatorsFor<E>(ctx: Pick<DetectorContext, 'file' | 'profiles' | 'env'>, make: (env: ProfileEnv) => E): { profile: string; envFiles: EnvFile[]; ev: E }[] {
+  return activeProfiles(ctx).map((profile) => {
+    const envFiles = ctx.env.filesFor(ctx.file, profile);
+    return { profile, envFiles, ev: make(new ProfileEnv(profile, envFiles)) };
+  });
 }

@@ -4,11 +4,11 @@
 // placeholders are resolved through each profile's env files. The database kind comes from a
 // URL, path or driver key in the section or above it, else from the code that reads the key path.
 import * as YAML from 'yaml';
-import { ProfileEnv } from '../envfiles';
+import type { ProfileEnv } from '../envfiles';
 import type { DatabaseInfo, DatabaseKind, PoolModel, ProfileModel, Setting, Span } from '../model';
 import { parseDbUrl, maskUrl, maskSecrets } from '../urls';
 import { isAppConfigYaml, languageOf } from '../workspace';
-import { activeProfiles, differences, type TextDetector, type TextDetectorContext } from './types';
+import { differences, evaluatorsFor, type TextDetector, type TextDetectorContext } from './types';
 
 /** Key names compared in snake case: `maxConnections` and `max-connections` are `max_connections`. */
 export function normKey(k: string): string {
@@ -290,8 +290,8 @@ export const yamlConfigDetector: TextDetector = {
       findSections(doc.contents, [], [], sections);
     }
     if (sections.length === 0) return [];
-    const profileNames = activeProfiles(ctx);
-    const envs = new Map(profileNames.map((p) => [p, new ProfileEnv(p, ctx.env.filesFor(ctx.file, p))]));
+    const envs = new Map(evaluatorsFor(ctx, (env) => env).map((p) => [p.profile, p.ev]));
+    const profileNames = [...envs.keys()];
     const cache = new Map<string, Reader | null>();
     const models: PoolModel[] = [];
     for (const sec of sections) {

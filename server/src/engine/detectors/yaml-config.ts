@@ -240,15 +240,36 @@ interface Reader {
  * key as a literal or inside a name (`config["repository"]["connection_pool"]`,
  * `get_repository_config().get("connection_pool")`). A top-level key must come with YAML loading.
  */
+const quotingCache = new WeakMap<string[], Map<string, string[]>>();
+
+/**
+ * The sources (in `ctx.sources` order) that write `key` between quotes, found once per key and
+ * check (the cache is keyed by the check's list of sources): a workspace with many config files
+ * naming the same section scans its sources once, not once per section.
+ */
+function sourcesQuoting(ctx: TextDetectorContext, key: string, quoted: RegExp): string[] {
+  let byKey = quotingCache.get(ctx.sources);
+  if (!byKey) quotingCache.set(ctx.sources, (byKey = new Map()));
+  let files = byKey.get(key);
+  if (!files) {
+    files = ctx.sources.filter((file) => {
+      const text = ctx.read(file);
+      return text !== undefined && quoted.test(text);
+    });
+    byKey.set(key, files);
+  }
+  return files;
+}
+
 function readersOf(sec: Section, ctx: TextDetectorContext, cache: Map<string, Reader | null>): Reader[] {
   const keys = sec.keys.map((k) => k.replace(/\[\d+\]$/, ''));
   const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const last = new RegExp(`['"\`]${esc(keys[keys.length - 1])}['"\`]`);
   const parent = keys.length > 1 ? new RegExp(`(^|[^A-Za-z0-9])${esc(keys[keys.length - 2])}([^A-Za-z0-9]|$)`, 'i') : /\byaml\b|\.ya?ml['"]/i;
   const out: Reader[] = [];
-  for (const file of ctx.sources) {
+  for (const file of sourcesQuoting(ctx, keys[keys.length - 1], last)) {
     const text = ctx.read(file);
-    if (text === undefined || !last.test(text) || !parent.test(text)) continue;
+    if (text === undefined || !parent.test(text)) continue;
     let r = cache.get(file);
     if (r === undefined) {
       const modules = new Set<string>();

@@ -1,4 +1,4 @@
-// Bundles the CLI into dist/ with esbuild and copies the tree-sitter runtime and grammars beside it.
+// Bundles the CLI and the VS Code client into dist/ with esbuild and copies the tree-sitter runtime and grammars beside it.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -11,16 +11,24 @@ mkdirSync('dist/wasm', { recursive: true });
 for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-rust.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm', 'tree-sitter-javascript.wasm']) {
   copyFileSync(path.join(wasmSrc, f), path.join('dist/wasm', f));
 }
-await build({
-  entryPoints: { cli: 'server/src/cli.ts' },
-  outdir: 'dist',
-  bundle: true,
-  platform: 'node',
-  target: 'node20',
-  format: 'cjs',
-  sourcemap: true,
-  minify: false,
-  define: { POOL_LINT_VERSION: JSON.stringify(pkg.version) },
-  logLevel: 'warning',
-});
+// One esbuild run per bundle (a list, so each bundle is one entry); vscode is the editor's own.
+const entries = [
+  { name: 'cli', entry: 'server/src/cli.ts' },
+  { name: 'extension', entry: 'client/src/extension.ts', external: ['vscode'] },
+];
+for (const e of entries) {
+  await build({
+    entryPoints: { [e.name]: e.entry },
+    outdir: 'dist',
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    sourcemap: true,
+    minify: false,
+    external: e.external ?? [],
+    define: { POOL_LINT_VERSION: JSON.stringify(pkg.version) },
+    logLevel: 'warning',
+  });
+}
 chmodSync('dist/cli.js', 0o755);

@@ -115,6 +115,12 @@ export class EnvResolver {
     return env;
   }
 
+  /** Forgets a file's parsed entries and its problems (it changed, appeared or went away). */
+  invalidate(file: string): void {
+    this.cache.delete(file);
+    for (let i = this.problems.length - 1; i >= 0; i--) if (this.problems[i].file === file) this.problems.splice(i, 1);
+  }
+
   private readonly extra = new Map<string, (sourceFile: string) => EnvFile[]>();
 
   /** A profile whose variables come from elsewhere (a compose file's environment and env_file). */

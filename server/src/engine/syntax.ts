@@ -37,8 +37,12 @@ export interface SyntaxNode {
 }
 export interface Tree {
   readonly rootNode: SyntaxNode;
+  /** Tells the tree about an edit of its text, so the next parse can reuse what did not change. */
+  edit(edit: TS.Edit): void;
   delete(): void;
 }
+/** An edit of a parsed text, for `Tree.edit`: UTF-16 offsets, and rows/columns as LSP positions are. */
+export type TreeEdit = TS.Edit;
 export type LanguageId = 'python' | 'rust' | 'typescript' | 'tsx' | 'javascript';
 
 const grammarFile: Record<LanguageId, string> = {
@@ -104,6 +108,15 @@ export async function getParser(id: LanguageId): Promise<TS.Parser> {
 export function parseSync(id: LanguageId, text: string): Tree | undefined {
   const parser = parsers.get(id);
   return parser ? ((parser.parse(text) ?? undefined) as unknown as Tree | undefined) : undefined;
+}
+
+/**
+ * Parses with a loaded parser, reusing `old` (already told about the edits with `Tree.edit`) so
+ * only the changed region is re-parsed. Undefined when the grammar is not loaded yet.
+ */
+export function reparseSync(id: LanguageId, text: string, old: Tree): Tree | undefined {
+  const parser = parsers.get(id);
+  return parser ? ((parser.parse(text, old as unknown as TS.Tree) ?? undefined) as unknown as Tree | undefined) : undefined;
 }
 
 export async function parse(id: LanguageId, text: string): Promise<Tree> {

@@ -138,3 +138,30 @@ export function readText(file: string): string | undefined {
     return undefined;
   }
 }
+
+/**
+ * Whether the walk from `root` would visit `file` (for a file created after the scan): a
+ * candidate, inside the root, not under a skipped folder, not excluded and not git-ignored.
+ */
+export function wouldWalk(root: string, file: string, exclude: string[]): boolean {
+  if (!isCandidate(file)) return false;
+  const rel = path.relative(root, file);
+  if (rel === '' || rel.startsWith('..') || path.isAbsolute(rel)) return false;
+  const parts = rel.split(path.sep);
+  if (parts.slice(0, -1).some((p) => SKIP_DIRS.has(p))) return false;
+  if (exclude.length && ignore().add(exclude).ignores(parts.join('/'))) return false;
+  const layers: IgnoreLayer[] = [];
+  let dir = root;
+  for (let i = 0; i < parts.length; i++) {
+    try {
+      layers.push({ dir, ig: ignore().add(fs.readFileSync(path.join(dir, '.gitignore'), 'utf8')) });
+    } catch {
+      // no .gitignore in this folder
+    }
+    const full = path.join(dir, parts[i]);
+    const isDir = i < parts.length - 1;
+    if (layers.some((l) => l.ig.ignores(path.relative(l.dir, full).split(path.sep).join('/') + (isDir ? '/' : '')))) return false;
+    dir = full;
+  }
+  return true;
+}

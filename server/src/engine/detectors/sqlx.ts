@@ -1,6 +1,7 @@
 // Rust sqlx: pool builder chains (`PgPoolOptions::new()...connect(url)`) and option-less pools
 // (`PgPool::connect(url)`) become pool models.
 // Defaults: sqlx@v0.8.6 sqlx-core/src/pool/options.rs:143-166 (see pool-facts §2).
+import { rethrowDeadline } from '../deadline';
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan, parseSync, registerSource, LineIndex, type Tree } from '../syntax';
 import * as fs from 'fs';
@@ -253,6 +254,7 @@ function settingsOf(pc: PoolCall, ev: RustEvaluator, ctx: DetectorContext): Reco
         settings[name] = { value: undefined, source: 'unknown', reason: opaque, span: nodeSpan(ctx.file, ctx.lines, unknownSteps[0].node) };
       } else settings[name] = defaultSetting(name);
     } catch (e) {
+      rethrowDeadline(e);
       settings[name] = { value: undefined, source: 'unknown', reason: `not evaluated (${(e as Error).message})` };
     }
   }
@@ -488,8 +490,8 @@ export const sqlxDetector: Detector = {
       try {
         const pc = poolCallOf(call, finder, mentionsSqlx);
         if (pc) found.push(pc);
-      } catch {
-        // an unexpected shape is no pool
+      } catch (e) {
+        rethrowDeadline(e); // an unexpected shape is no pool
       }
     }
     if (found.length === 0) return [];
@@ -518,6 +520,7 @@ function detectPools(ctx: DetectorContext, found: PoolCall[], versionInfo: { ver
       try {
         database = databaseOf(pc, ev, ctx);
       } catch (e) {
+        rethrowDeadline(e);
         database = { kind: pc.kind && pc.kind !== 'any' ? pc.kind : 'unknown', how: `not evaluated (${(e as Error).message})` };
       }
       const settings = settingsOf(pc, ev, ctx);
@@ -540,7 +543,8 @@ function detectPools(ctx: DetectorContext, found: PoolCall[], versionInfo: { ver
       pragmas ??= rustPragmas(root);
       try {
         sqlite = sqliteFactsOf(pc, evaluators.get(firstSqlite.profile)!, ctx, server, pragmas);
-      } catch {
+      } catch (e) {
+        rethrowDeadline(e);
         sqlite = undefined; // an unexpected shape: no SQLite facts, the pool itself stays
       }
     }

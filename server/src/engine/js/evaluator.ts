@@ -2,6 +2,7 @@
 // object literals with spreads, same-file functions that return an object, process.env reads with
 // ?? / || fallbacks, Number()/parseInt()/parseFloat(), template strings. It never runs user code and
 // has a step budget and a depth limit.
+import { checkDeadline } from '../deadline';
 import type { SyntaxNode } from '../syntax';
 import type { ProfileEnv } from '../envfiles';
 import { V, PyVal, unknown, truthy, NONE, mergeV } from '../python/values';
@@ -93,6 +94,7 @@ export class JsEvaluator {
   }
 
   private eval(node: SyntaxNode, depth: number, locals: Map<string, V>): V {
+    checkDeadline();
     if (++this.steps > MAX_STEPS) throw new BudgetExceeded();
     const n = unwrap(node);
     switch (n.type) {

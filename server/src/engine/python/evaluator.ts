@@ -2,6 +2,7 @@
 // same-file function and method calls, `if` branches (known conditions pick a branch, unknown ones
 // merge), os.getenv/os.environ reads against one environment profile, and int/float/bool/str.
 // It never runs user code; it has a step budget and a call-depth limit so it always ends.
+import { checkDeadline } from '../deadline';
 import type { SyntaxNode } from '../syntax';
 import type { ProfileEnv } from '../envfiles';
 import { V, PyVal, Origin, unknown, truthy, mergeV, cloneV, NONE, sameVal } from './values';
@@ -62,6 +63,7 @@ export class PyEvaluator {
   }
 
   private tick(): void {
+    checkDeadline();
     if (++this.steps > MAX_STEPS) throw new BudgetExceeded('evaluation budget exceeded');
   }
 

@@ -9,14 +9,23 @@ import { PyEvaluator, type ModuleLoader } from './evaluator';
 import type { V } from './values';
 
 export class PythonModules implements ModuleLoader {
-  private readonly trees = new Map<string, Tree | null>();
+  private readonly trees: Map<string, Tree | null>;
+  private readonly ownsTrees: boolean;
   private readonly evaluators = new Map<string, PyEvaluator>();
   private readonly loading = new Set<string>();
 
+  /**
+   * `trees` lets a long-lived workspace share parsed modules between the files that import them
+   * (it deletes a module's tree when that module changes); evaluations stay per instance.
+   */
   constructor(
     private readonly root: string,
     private readonly read: ReadFile,
-  ) {}
+    trees?: Map<string, Tree | null>,
+  ) {
+    this.trees = trees ?? new Map();
+    this.ownsTrees = trees === undefined;
+  }
 
   /** The workspace file a module name refers to, seen from `fromFile`. */
   resolve(fromFile: string, module: string): string | undefined {
@@ -75,8 +84,10 @@ export class PythonModules implements ModuleLoader {
   }
 
   dispose(): void {
-    for (const t of this.trees.values()) t?.delete();
-    this.trees.clear();
+    if (this.ownsTrees) {
+      for (const t of this.trees.values()) t?.delete();
+      this.trees.clear();
+    }
     this.evaluators.clear();
   }
 }

@@ -3,6 +3,7 @@
 // statics of the file, config struct literals built in the file, and zero- or few-argument
 // functions of the file. Pure: reads only the tree and the profile's env. Anything else is unknown
 // with a reason; the work is bounded (depth and steps), so it never recurses without end.
+import { checkDeadline, rethrowDeadline } from '../deadline';
 import type { SyntaxNode } from '../syntax';
 import type { ProfileEnv } from '../envfiles';
 import type { DatabaseKind } from '../model';
@@ -97,12 +98,14 @@ export class RustEvaluator {
   /** The value of an expression; `expect` is the type the context wants (drives `parse()`). */
   eval(node: SyntaxNode | null | undefined, expect?: Ty, scope: Scope = new Map()): RV {
     if (!node) return unknown('no expression');
+    checkDeadline();
     if (++this.steps > MAX_STEPS) return unknown('too much to evaluate');
     if (this.depth >= MAX_DEPTH) return unknown(`${truncate(node.text, 40)} is nested too deeply to follow`);
     this.depth++;
     try {
       return this.evalNode(node, expect, scope);
     } catch (e) {
+      rethrowDeadline(e);
       return unknown(`${truncate(node.text, 40)} could not be evaluated (${(e as Error).message})`);
     } finally {
       this.depth--;

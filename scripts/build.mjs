@@ -1,4 +1,4 @@
-// Bundles the CLI and the VS Code client into dist/ with esbuild and copies the tree-sitter runtime and grammars beside it.
+// Bundles the CLI, the language server and the VS Code client into dist/ with esbuild and copies the tree-sitter runtime and grammars beside it.
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -14,6 +14,7 @@ for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-rus
 // One esbuild run per bundle (a list, so each bundle is one entry); vscode is the editor's own.
 const entries = [
   { name: 'cli', entry: 'server/src/cli.ts' },
+  { name: 'server', entry: 'server/src/lsp/main.ts' },
   { name: 'extension', entry: 'client/src/extension.ts', external: ['vscode'] },
 ];
 for (const e of entries) {
@@ -32,3 +33,4 @@ for (const e of entries) {
   });
 }
 chmodSync('dist/cli.js', 0o755);
+chmodSync('dist/server.js', 0o755);

@@ -16,6 +16,7 @@ const VERSION = typeof POOL_LINT_VERSION === 'string' ? POOL_LINT_VERSION : '0.0
 const USAGE = `Usage: pool-lint check [paths...] [options]
        pool-lint rules
        pool-lint --version
+       pool-lint --stdio          the language server over stdin/stdout (for editors)
 
 Finds database connection pools (SQLAlchemy create_engine / create_async_engine), resolves their
 effective settings per environment profile (.env, .env.production, ...), and reports what breaks.
@@ -86,6 +87,11 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
 }
 
 async function main(argv: string[]): Promise<number> {
+  // `pool-lint --stdio`: the language server, for any editor (the same as `node dist/server.js --stdio`)
+  if (argv.includes('--stdio')) {
+    (await import('./lsp/main')).startStdioServer();
+    return new Promise<number>(() => undefined); // runs until the client says exit
+  }
   let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs(argv);

@@ -147,6 +147,13 @@ export class Workspace {
     return this.disk.get(file);
   }
 
+  /** One log line per file skipped for its size, however often it is seen. */
+  private logLarge(file: string): void {
+    if (this.loggedLarge.has(file)) return;
+    this.loggedLarge.add(file);
+    this.log(`${file}: skipped, over ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+  }
+
   private log(message: string): void {
     this.opts.log?.(maskSecrets(message));
   }
@@ -325,7 +332,7 @@ export class Workspace {
       this.walkProblems = [];
       const { files, stats } = walk(paths?.length ? paths.map((p) => path.resolve(p)) : [this.root], config.config.exclude, this.walkProblems);
       this.walkStats = stats;
-      for (const f of stats.skippedLarge) this.log(`${f}: skipped, over ${MAX_FILE_BYTES / 1024 / 1024} MB`);
+      for (const f of stats.skippedLarge) this.logLarge(f);
       for (const st of this.states.values()) this.forget(st.file);
       this.states.clear();
       this.order = files;
@@ -530,8 +537,7 @@ export class Workspace {
         return;
       }
       if (text.length > MAX_FILE_BYTES) {
-        if (!this.loggedLarge.has(file)) this.log(`${file}: skipped, over ${MAX_FILE_BYTES / 1024 / 1024} MB`);
-        this.loggedLarge.add(file);
+        this.logLarge(file);
         return;
       }
       const ctxBase = { file, text, env: g.env, profiles: g.profiles, versions: g.versions, rel: this.rel, read: this.read };

@@ -3,6 +3,8 @@ import { freeEnvName, maybeNetwork, num } from './util';
 import { POOL_CLASS_ACCEPTS } from '../server/src/engine/detectors/sqlalchemy';
 
 const ENV_NAMES: Record<string, string> = { pool_size: 'DB_POOL_SIZE', max_overflow: 'DB_MAX_OVERFLOW' };
+/** JS/TS pools: the size setting and the env name it moves to. */
+const JS_SIZES: Record<string, [string, string]> = { 'node-postgres': ['max', 'PG_POOL_MAX'], knex: ['max', 'DB_POOL_MAX'], sequelize: ['max', 'DB_POOL_MAX'], mysql2: ['connectionLimit', 'DB_CONNECTION_LIMIT'] };
 
 export const hardcodedPoolSize: Rule = {
   meta: {
@@ -15,8 +17,8 @@ export const hardcodedPoolSize: Rule = {
       'environment variable with the current value as fallback keeps today\'s behaviour and makes it tunable per environment.',
     thresholdSource: 'https://12factor.net/config; SQLAlchemy pool_size/max_overflow (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441)',
     fixable: true,
-    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); sqlx: std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(<current>), with .acquire_timeout(Duration::from_secs(30)) written out when it was implicit (seed 002\'s fix); all add the key to .env.example when the project has one. When an env file of the pool already uses that name (another service\'s pool, say), the name gets the module\'s folder as a prefix (WORKER_DB_POOL_SIZE), so the fix changes no value today.',
-    appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell), sqlx pools (max_connections) and node-postgres pools (max). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing).',
+    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); knex and Sequelize: Number(process.env.DB_POOL_MAX ?? <current>); mysql2: Number(process.env.DB_CONNECTION_LIMIT ?? <current>); sqlx: std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(<current>), with .acquire_timeout(Duration::from_secs(30)) written out when it was implicit (seed 002\'s fix); all add the key to .env.example when the project has one. When an env file of the pool already uses that name (another service\'s pool, say), the name gets the module\'s folder as a prefix (WORKER_DB_POOL_SIZE), so the fix changes no value today.',
+    appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell), sqlx pools (max_connections), node-postgres, knex and Sequelize pools (max) and mysql2 pools (connectionLimit). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing). Not Prisma (the size sits in the URL, already in the environment), not Spring/HikariCP (application.yml is configuration, and Spring binds SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE over it), not Go (reported by its own rules).',
     examples: [
       { bad: 'create_engine(url, pool_size=20)', good: 'create_engine(url, pool_size=int(os.getenv("DB_POOL_SIZE", "20")))' },
       { bad: 'new Pool({ max: 20 })', good: 'new Pool({ max: Number(process.env.PG_POOL_MAX ?? 20) })' },
@@ -25,17 +27,19 @@ export const hardcodedPoolSize: Rule = {
   },
   check(ctx) {
     const p = ctx.profile;
-    if (ctx.pool.library === 'node-postgres') {
-      const s = p.settings.max;
+    const js = JS_SIZES[ctx.pool.library];
+    if (js) {
+      const [name, base] = js;
+      const s = p.settings[name];
       const v = num(s);
       // max 0 means 10 (invalid-pool-setting says so): not a value to carry into the env
-      if (!s || s.source !== 'literal' || s.warning || v === undefined || v <= 0 || !s.span || !/^\d[\d_]*$/.test(s.text ?? '')) return [];
-      const envName = freeEnvName(ctx, 'PG_POOL_MAX');
+      if (!s || s.source !== 'literal' || s.warning || v === undefined || v <= 0 || !s.span || !/^\d[\d_]*$/.test(s.text ?? '') || p.database.kind === 'sqlite') return [];
+      const envName = freeEnvName(ctx, base);
       return [
         {
-          message: `max ${v} is written in code at ${ctx.rel(s.span.file)}:${s.span.line + 1}: the same in every environment and changed only by a release. Read it from ${envName} with ${v} as the fallback.`,
+          message: `${name} ${v} is written in code at ${ctx.rel(s.span.file)}:${s.span.line + 1}: the same in every environment and changed only by a release. Read it from ${envName} with ${v} as the fallback.`,
           span: s.span,
-          fix: ctx.fixes.fix(`Read max from ${envName}`, [
+          fix: ctx.fixes.fix(`Read ${name} from ${envName}`, [
             { file: s.span.file, start: s.span.start, end: s.span.end, newText: `Number(process.env.${envName} ?? ${v})` },
             ctx.envExample ? ctx.fixes.appendEnvExample(ctx.envExample, envName, String(v)) : undefined,
           ]),

@@ -1,8 +1,30 @@
-import type { Rule, RuleFinding } from '../server/src/engine/rule';
+import type { Rule, RuleContext, RuleFinding } from '../server/src/engine/rule';
 import { POOL_CLASS_ACCEPTS } from '../server/src/engine/detectors/sqlalchemy';
 import { described, num, writtenAt } from './util';
 
 const POOL_ARGS = ['pool_size', 'max_overflow', 'pool_timeout', 'pool_use_lifo'];
+
+/** tarn.js validates knex's pool options when knex() is called (Vincit/tarn.js src/Pool.ts constructor). */
+function tarnChecks(ctx: RuleContext): RuleFinding[] {
+  const p = ctx.profile;
+  const out: RuleFinding[] = [];
+  const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
+  for (const n of ['min', 'max']) {
+    const s = p.settings[n];
+    if (s && typeof s.value === 'string') {
+      out.push({ message: `${described(ctx, n, s)} is the string '${s.value}' (process.env values are strings): tarn throws "Tarn: opt.${n} must be an integer ${n === 'max' ? '> 0' : '>= 0'}" when knex() is called. Wrap the read in Number().`, span: at(n) });
+    }
+  }
+  const hi = num(p.settings.max);
+  const lo = num(p.settings.min);
+  if (hi === 0) out.push({ message: `${described(ctx, 'max', p.settings.max)}: knex creates no pool when pool.max is 0, and every query fails with "Unable to acquire a connection". Use max 1 or more.`, span: at('max') });
+  else if (hi !== undefined && (hi < 0 || !Number.isInteger(hi))) out.push({ message: `${described(ctx, 'max', p.settings.max)}: tarn throws "Tarn: opt.max must be an integer > 0" when knex() is called.`, span: at('max') });
+  if (lo !== undefined && (lo < 0 || !Number.isInteger(lo))) out.push({ message: `${described(ctx, 'min', p.settings.min)}: tarn throws "Tarn: opt.min must be an integer >= 0" when knex() is called.`, span: at('min') });
+  else if (lo !== undefined && hi !== undefined && hi > 0 && lo > hi) {
+    out.push({ message: `${described(ctx, 'min', p.settings.min)} is above ${described(ctx, 'max', p.settings.max)}: tarn throws "Tarn: opt.max is smaller than opt.min" when knex() is called, so the app does not start.`, span: at('min') });
+  }
+  return out;
+}
 
 export const invalidPoolSetting: Rule = {
   meta: {
@@ -17,16 +39,17 @@ export const invalidPoolSetting: Rule = {
     thresholdSource:
       'sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:674-681,719-732 (leftover pool kwargs raise TypeError), 689-698 (pcls); ' +
       'pool/impl.py:52,295,345,465 (async compatibility); Python int()/bool(): https://docs.python.org/3/library/functions.html; ' +
+      'knex skips the pool when pool.max is 0 (knex/knex@e25d54bc:lib/client.js:106) and throws "Unable to acquire a connection" (lib/client.js:462); tarn validation (Vincit/tarn.js@0c79f9e3:src/Pool.ts constructor); ' +
       'pg-pool `max || poolSize || 10` (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89); sqlx clamps min_connections to max without an error (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:185-203).',
     fixable: false,
-    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max) and sqlx (min_connections above max_connections) pools.',
+    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only.',
     examples: [
       { bad: 'create_engine("sqlite:///app.db", poolclass=NullPool, pool_size=10)', note: 'TypeError: Invalid argument(s) \'pool_size\' sent to create_engine()' },
       { bad: 'pool_size=int(os.getenv("DB_POOL_SIZE", "5"))  # with DB_POOL_SIZE=twenty in .env', note: 'ValueError at import' },
     ],
   },
   check(ctx) {
-    if (!['sqlalchemy', 'sqlx', 'node-postgres'].includes(ctx.pool.library)) return [];
+    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize'].includes(ctx.pool.library)) return [];
     const p = ctx.profile;
     const out: RuleFinding[] = [];
     const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
@@ -36,6 +59,8 @@ export const invalidPoolSetting: Rule = {
       if (s.warning && s.warning.startsWith('bool(')) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : 'False'}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
       else if (s.warning) out.push({ message: `${name}: ${s.warning}. Write the size you mean (1 or more).`, span: at(name), severity: 'warning' });
     }
+    if (ctx.pool.library === 'knex') return [...out, ...tarnChecks(ctx)];
+    if (ctx.pool.library === 'sequelize') return out;
     const minMax = ctx.pool.library === 'node-postgres' ? ['min', 'max'] : ctx.pool.library === 'sqlx' ? ['min_connections', 'max_connections'] : undefined;
     if (minMax) {
       const [lo, hi] = minMax.map((n) => num(p.settings[n]));

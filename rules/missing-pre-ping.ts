@@ -13,7 +13,7 @@ export const missingPrePing: Rule = {
     thresholdSource: 'SQLAlchemy default pool_pre_ping=False (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:431; pool/base.py:177); https://docs.sqlalchemy.org/en/20/core/pooling.html#disconnect-handling-pessimistic; sqlx test_before_acquire default true (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:313).',
     fixable: true,
     fixDescription: 'Adds pool_pre_ping=True to the call (or to the options dict it splats), or turns a written False into True; sqlx: test_before_acquire(false) becomes true.',
-    appliesTo: 'SQLAlchemy engines on PostgreSQL, MySQL, or a database the URL does not tell, and sqlx pools that turn test_before_acquire off (it is on by default). Not SQLite (a local file) and not NullPool (a new connection for every checkout). node-postgres has no pre-ping option: it drops a client on its error event (see missing-error-listener).',
+    appliesTo: 'SQLAlchemy engines on PostgreSQL, MySQL, or a database the URL does not tell, and sqlx pools that turn test_before_acquire off (it is on by default). Not SQLite (a local file) and not NullPool (a new connection for every checkout). node-postgres has no pre-ping option: it drops a client on its error event (see missing-error-listener). knex and Sequelize validate a connection on acquire themselves (the dialect\'s validateConnection, Sequelize\'s pool.validate), with no option to turn off.',
     examples: [{ bad: 'engine = create_engine(url, pool_size=10)', good: 'engine = create_engine(url, pool_size=10, pool_pre_ping=True)' }],
   },
   check(ctx) {

@@ -6,7 +6,9 @@ import { capacity, described, writtenAt } from './util';
 /** PostgreSQL's boot values; MySQL's max_connections default. */
 const SERVER_DEFAULTS = {
   postgresql: { max: 100, reserved: 3, name: 'PostgreSQL', reservedHow: 'superuser_reserved_connections 3' },
-  mysql: { max: 151, reserved: 1, name: 'MySQL', reservedHow: '1 extra connection kept for a SUPER/CONNECTION_ADMIN user' },
+  // mysqld admits max_connections + 1 clients, the extra one for a CONNECTION_ADMIN/SUPER account:
+  // applications get max_connections
+  mysql: { max: 151, reserved: 0, name: 'MySQL', reservedHow: 'nothing: the one connection mysqld admits beyond it is kept for CONNECTION_ADMIN/SUPER accounts' },
 } as const;
 
 interface Contribution {
@@ -31,7 +33,7 @@ export const poolExceedsServerConnections: Rule = {
       'from a postgres service\'s `-c max_connections=N` or the `serverMaxConnections` setting.',
     thresholdSource:
       'PostgreSQL max_connections boot_val 100, superuser_reserved_connections 3, reserved_connections 0 (postgres/postgres@011bbdb4:src/backend/utils/misc/guc_parameters.dat); ' +
-      'error text src/backend/tcop/backend_startup.c (CAC_TOOMANY); MySQL max_connections default 151 (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_max_connections); ' +
+      'error text src/backend/tcop/backend_startup.c (CAC_TOOMANY); MySQL max_connections default 151, and mysqld permits max_connections + 1 clients, the extra one for CONNECTION_ADMIN/SUPER (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_max_connections, https://dev.mysql.com/doc/refman/8.0/en/too-many-connections.html); MariaDB max_connections default 151 (https://mariadb.com/kb/en/server-system-variables/#max_connections); ' +
       'node-postgres pool sizing guide (https://node-postgres.com/guides/pool-sizing).',
     fixable: false,
     appliesTo: 'All pools with a limit (SQLAlchemy QueuePool, sqlx, node-postgres) on PostgreSQL or MySQL, summed per profile and per database kind. Pools without a limit (NullPool, max_overflow=-1) are named but cannot be summed.',
@@ -47,10 +49,10 @@ export const poolExceedsServerConnections: Rule = {
     const out: (RuleFinding & { poolId: string })[] = [];
     for (const kind of ['postgresql', 'mysql'] as const) {
       // pools that open connections themselves; app config sections are read by one of these
-      const pools = fleet.pools.filter((c) => c.profile.database.kind === kind && ['sqlalchemy', 'sqlx', 'node-postgres'].includes(c.pool.library));
+      const pools = fleet.pools.filter((c) => c.profile.database.kind === kind && c.pool.library !== 'yaml-config');
       if (pools.length === 0) continue;
       const d = SERVER_DEFAULTS[kind];
-      const server = kind === 'postgresql' ? fleet.deployment?.servers[0] : undefined;
+      const server = fleet.deployment?.servers.find((s) => s.kind === kind);
       const max: Figure = fleet.config.serverMaxConnections !== undefined
         ? { value: fleet.config.serverMaxConnections, how: `serverMaxConnections = ${fleet.config.serverMaxConnections} in ${fleet.config.source ? fleet.rel(fleet.config.source) : 'the settings'}` }
         : server?.maxConnections ?? { value: d.max, how: `the ${d.name} default` };

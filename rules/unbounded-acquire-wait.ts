@@ -19,7 +19,7 @@ export const unboundedAcquireWait: Rule = {
       'pg-pool connectionTimeoutMillis undefined/0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:206-208,250; docs/pages/apis/pool.mdx:22-24).',
     fixable: true,
     fixDescription: 'Replaces pool_timeout=None with pool_timeout=30; adds connectionTimeoutMillis: 30000 to a node-postgres pool (or replaces a written 0).',
-    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines and node-postgres pools on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default).',
+    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines and node-postgres pools on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default); so do knex (60 s: the smaller of acquireConnectionTimeout and pool.acquireTimeoutMillis, and tarn treats 0 as 30 s) and Sequelize (pool.acquire, 60 s).',
     examples: [
       { bad: 'create_engine(url, pool_timeout=None)', good: 'create_engine(url, pool_timeout=30)' },
       { bad: 'const pool = new Pool({ max: 20 })', good: 'const pool = new Pool({ max: 20, connectionTimeoutMillis: 30000 })' },

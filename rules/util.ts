@@ -97,6 +97,21 @@ export function capacity(ctx: RuleContext): Capacity | undefined {
         error: 'pool timed out while waiting for an open connection',
       };
     }
+    case 'knex':
+    case 'sequelize': {
+      const max = num(p.settings.max);
+      if (max === undefined || max <= 0) return undefined;
+      const knex = ctx.pool.library === 'knex';
+      const name = knex ? 'acquireTimeoutMillis' : 'acquire';
+      const t = num(p.settings[name]);
+      return {
+        total: max,
+        parts: ['max'],
+        raise: { name: 'max', to: (total) => total },
+        wait: t !== undefined ? `${t} ms (${name})` : name,
+        error: knex ? 'Knex: Timeout acquiring a connection. The pool is probably full.' : 'SequelizeConnectionAcquireTimeoutError: Operation timeout',
+      };
+    }
     case 'node-postgres': {
       const max = num(p.settings.max);
       if (max === undefined || max <= 0) return undefined;

@@ -30,6 +30,7 @@ export interface AppService {
 export interface DbServer {
   name: string;
   composeFile: string;
+  kind: 'postgresql' | 'mysql';
   maxConnections: Figure;
 }
 
@@ -235,9 +236,26 @@ export function readDeployment(docs: ComposeDoc[], profiles: string[], read: Rea
         servers.push({
           name,
           composeFile: (command ?? get('image'))?.layer.file ?? layers[0].file,
+          kind: 'postgresql',
           maxConnections: m
             ? { value: parseInt(m[1], 10), how: `\`max_connections=${m[1]}\` in the command of service ${name} (${where(command!.layer, span)})`, span }
             : { value: 100, how: `the PostgreSQL default (service ${name} sets no max_connections)` },
+        });
+        continue;
+      }
+      // MySQL and MariaDB images take server options as command flags: --max-connections=500,
+      // --max_connections 500 (mysqld accepts dashes and underscores alike)
+      if (/(^|\/)(mysql|mariadb|percona|percona-server|bitnami\/mysql|bitnami\/mariadb|mysql\/mysql-server)(:|$)/.test(image) || /^(mysqld|mariadbd)\b/.test(cmd)) {
+        const m = /--max[-_]connections(?:=|\s+)(\d+)/.exec(cmd);
+        const span = command ? spanOf(command.node, command.layer) : undefined;
+        const label = /mariadb/.test(image) || /^mariadbd/.test(cmd) ? 'MariaDB' : 'MySQL';
+        servers.push({
+          name,
+          composeFile: (command ?? get('image'))?.layer.file ?? layers[0].file,
+          kind: 'mysql',
+          maxConnections: m
+            ? { value: parseInt(m[1], 10), how: `\`${m[0]}\` in the command of service ${name} (${where(command!.layer, span)})`, span }
+            : { value: 151, how: `the ${label} default (service ${name} sets no --max-connections)` },
         });
         continue;
       }

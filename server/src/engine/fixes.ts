@@ -58,13 +58,23 @@ export class FixBuilder {
    */
   insertSetting(target: InsertTarget, name: string, pyValue: string): TextEdit {
     if (target.kind === 'chain') return this.insertChainCall(target, name, pyValue);
+    if (target.kind === 'query') return this.insertQueryParam(target, name, pyValue);
+    if (target.kind === 'statement') return this.insertStatement(target, name, pyValue);
     const text = this.text(target.span.file);
     const open = target.span.start; // '(' or '{'
     const close = target.span.end - 1; // ')' or '}'
     const inner = text.slice(open + 1, close);
+    if (target.kind === 'args') {
+      // `new Sequelize(url)`: a new options object after the last argument
+      const body = inner.replace(/[\s,]+$/, '');
+      const obj = target.within ? `{ ${target.within}: { ${name}: ${pyValue} } }` : `{ ${name}: ${pyValue} }`;
+      return { file: target.span.file, start: open + 1 + body.length, end: close, newText: body ? `, ${obj}` : obj };
+    }
     const quoted = /(['"])[A-Za-z_$][\w$]*\1\s*:/.exec(inner);
     const quote = quoted?.[1] ?? (target.kind === 'object' ? '' : '"');
-    const item = target.kind === 'call' ? `${name}=${pyValue}` : `${quote}${name}${quote}: ${pyValue}`;
+    const value = target.within ? `{ ${name}: ${pyValue} }` : pyValue;
+    name = target.within ?? name;
+    const item = target.kind === 'call' ? `${name}=${value}` : `${quote}${name}${quote}: ${value}`;
     const trimmed = inner.replace(/\s+$/, '');
     if (target.kind === 'object' && text[open] === '(') {
       // `new Pool()`: the options object itself is new
@@ -101,6 +111,24 @@ export class FixBuilder {
     const at = open + 1 + body.length;
     if (body.endsWith(',')) return { file: target.span.file, start: at, end: at, newText: ` ${item}` };
     return { file: target.span.file, start: at, end: at, newText: `, ${item}` };
+  }
+
+  /** Adds `name=value` to a URL's query string (before any `#fragment`). */
+  private insertQueryParam(target: InsertTarget, name: string, value: string): TextEdit {
+    const url = this.text(target.span.file).slice(target.span.start, target.span.end);
+    const hash = url.indexOf('#');
+    const at = hash >= 0 ? hash : url.length;
+    const sep = url.slice(0, at).includes('?') ? (/[?&]$/.test(url.slice(0, at)) ? '' : '&') : '?';
+    return { file: target.span.file, start: target.span.start + at, end: target.span.start + at, newText: `${sep}${name}=${value}` };
+  }
+
+  /** Adds `receiver.Name(value)` on its own line after a Go statement, with its indentation. */
+  private insertStatement(target: InsertTarget, name: string, value: string): TextEdit {
+    const text = this.text(target.span.file);
+    const lines = new LineIndex(text);
+    const lineStart = lines.lineStart(target.span.line);
+    const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
+    return { file: target.span.file, start: target.span.end, end: target.span.end, newText: `${this.eol(target.span.file)}${indent}${target.receiver ?? 'db'}.${name}(${value})` };
   }
 
   /** Adds `.name(value)` to a Rust builder chain right after the expression it starts with. */

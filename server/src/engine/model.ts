@@ -77,11 +77,20 @@ export interface DatabaseInfo {
  * - `object`: a JS/TS object literal, `{...}`: adds `name: value`;
  * - `chain`: a Rust builder chain; `span` is the expression the chain starts with
  *   (`PgPoolOptions::new()`): adds `.name(value)` right after it, on its own line when the chain
- *   is written one call per line.
+ *   is written one call per line;
+ * - `args`: a JS argument list, `(...)`, without an options object: adds `{ name: value }` as the
+ *   last argument;
+ * - `query`: a database URL (`span` covers the URL text): adds `name=value` to its query string;
+ * - `statement`: a Go statement after which `<receiver>.Name(value)` is added on its own line.
+ * `within` nests the setting in an object of that name (`pool: { max: 20 }`), for libraries
+ * whose pool settings sit in a sub-object the code does not write yet.
  */
 export interface InsertTarget {
-  kind: 'call' | 'dict' | 'object' | 'chain';
+  kind: 'call' | 'dict' | 'object' | 'chain' | 'args' | 'query' | 'statement';
   span: Span;
+  within?: string;
+  /** `statement`: the receiver the new call is made on (`db`). */
+  receiver?: string;
 }
 
 export interface ProfileModel {

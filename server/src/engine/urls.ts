@@ -18,12 +18,16 @@ const KINDS: Record<string, DatabaseKind> = {
   cockroachdb: 'postgresql',
   sqlite: 'sqlite',
   mysql: 'mysql',
+  mysqlx: 'mysql',
   mariadb: 'mysql',
+  'aws-wrapper:mysql': 'mysql',
+  'aws-wrapper:postgresql': 'postgresql',
 };
 
 /** Parses the scheme of a URL, or of a URL whose beginning alone is known. */
 export function parseDbUrl(url: string): ParsedUrl | undefined {
-  const m = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(url.trim());
+  // JDBC URLs carry the database after `jdbc:` (jdbc:mysql://, jdbc:postgresql://, jdbc:mariadb://)
+  const m = /^(?:jdbc:)?((?:aws-wrapper:)?[A-Za-z][A-Za-z0-9+.-]*):\/\//i.exec(url.trim());
   if (!m) return undefined;
   const scheme = m[1].toLowerCase();
   const [dialect, driver] = scheme.split('+');
@@ -39,7 +43,7 @@ export function parseDbUrl(url: string): ParsedUrl | undefined {
 
 /** The URL with any password replaced by `***`; safe to print, log and write. */
 export function maskUrl(url: string): string {
-  return url.replace(/^([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s]*)@/, (_m, scheme: string, userinfo: string) => {
+  return url.replace(/^((?:jdbc:)?[A-Za-z][A-Za-z0-9+.:-]*:\/\/)([^/@\s]*)@/, (_m, scheme: string, userinfo: string) => {
     const i = userinfo.indexOf(':');
     return i < 0 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, i)}:***@`;
   }).replace(/([?&](?:password|pass|pwd|sslpassword)=)[^&#]*/gi, '$1***');

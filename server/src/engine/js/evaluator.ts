@@ -35,7 +35,11 @@ export class JsEvaluator {
   private readonly bindings = new Map<string, SyntaxNode>();
   private readonly functions = new Map<string, SyntaxNode>();
 
-  constructor(readonly root: SyntaxNode, readonly env: ProfileEnv) {
+  /**
+   * `implicitEnv`: values a variable has when the profile's env files do not set it (the NODE_ENV a
+   * profile implies); such a read has no env origin of its own.
+   */
+  constructor(readonly root: SyntaxNode, readonly env: ProfileEnv, private readonly implicitEnv: Record<string, string> = {}) {
     // module-level (and exported) declarations; a later one of the same name wins
     const visit = (stmt: SyntaxNode) => {
       if (stmt.type === 'export_statement') {
@@ -183,6 +187,7 @@ export class JsEvaluator {
     if (envName) {
       const entry = this.env.get(envName);
       if (entry) return { val: { t: 'str', v: entry.value }, origin: { k: 'env', name: envName, entry, readNode: n } };
+      if (Object.prototype.hasOwnProperty.call(this.implicitEnv, envName)) return { val: { t: 'str', v: this.implicitEnv[envName] } };
       return { val: NONE, origin: { k: 'env', name: envName, readNode: n } };
     }
     const obj = this.eval(n.childForFieldName('object')!, depth, locals);

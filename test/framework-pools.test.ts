@@ -1,0 +1,134 @@
+// Pools behind frameworks and ORMs beyond the core four: which forms each detector follows, how
+// per-environment config maps to profiles, and that every library's pools reach
+// `pool-lint check --format json` with effective values and their sources.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { check } from '../server/src/engine';
+import type { PoolModel } from '../server/src/engine/model';
+import { relTo } from './helpers/fixtures';
+import { cli } from './helpers/cli';
+
+function write(dir: string, files: Record<string, string>): void {
+  for (const [name, content] of Object.entries(files)) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+}
+
+async function run(files: Record<string, string>) {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-fw-'));
+  try {
+    write(dir, files);
+    const r = await check({ root: dir, rel: relTo(dir) });
+    const rel = relTo(dir);
+    const at = (file: string): PoolModel[] => r.pools.filter((p) => rel(p.file) === file);
+    const value = (p: PoolModel, profile: string, name: string) => [p.profiles[profile].settings[name].value, p.profiles[profile].settings[name].source];
+    return { r, rel, at, value };
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('knex detector', () => {
+  it('finds knex() through default, named, CommonJS and require()() forms; not other functions named knex', async () => {
+    const { r, rel } = await run({
+      'a.ts': "import knex from 'knex';\nexport const a = knex({ client: 'pg', connection: process.env.DATABASE_URL, pool: { max: 7 } });\n",
+      'b.ts': "import { knex as makeKnex } from 'knex';\nexport const b = makeKnex({ client: 'mysql2', connection: 'mysql://app@db/app' });\n",
+      'c.js': "const Knex = require('knex');\nmodule.exports = Knex({ client: 'postgresql', connection: {} });\n",
+      'd.js': "module.exports = require('knex')({ client: 'sqlite3', connection: { filename: ':memory:' } });\n",
+      'e.js': "const { knex } = require('./not-knex');\nmodule.exports = knex({ client: 'pg' });\n",
+    });
+    assert.deepStrictEqual(r.pools.map((p) => rel(p.file)).sort(), ['a.ts', 'b.ts', 'c.js', 'd.js']);
+    const kinds = Object.fromEntries(r.pools.map((p) => [rel(p.file), p.profiles.development.database.kind]));
+    assert.deepStrictEqual(kinds, { 'a.ts': 'postgresql', 'b.ts': 'mysql', 'c.js': 'postgresql', 'd.js': 'sqlite' });
+    const d = r.pools.find((p) => rel(p.file) === 'd.js')!;
+    // knex's sqlite3 dialect holds one connection
+    assert.deepStrictEqual([d.profiles.development.settings.max.value, d.profiles.development.settings.min.value], [1, 1]);
+  });
+
+  it('maps knexfile sections to profiles by NODE_ENV (the profile\'s own, else its name), and does not count knex(require("./knexfile")[env]) twice', async () => {
+    const { r, at, value } = await run({
+      'knexfile.ts': [
+        "import type { Knex } from 'knex';",
+        'const config: { [key: string]: Knex.Config } = {',
+        "  development: { client: 'pg', connection: process.env.DATABASE_URL, pool: { max: 4 } },",
+        "  staging: { client: 'pg', connection: process.env.DATABASE_URL, pool: { max: 12 }, acquireConnectionTimeout: 5000 },",
+        "  production: { client: 'pg', connection: process.env.DATABASE_URL, pool: { min: 2, max: Number(process.env.DB_POOL_MAX ?? 30) } },",
+        '};',
+        'module.exports = config;',
+        '',
+      ].join('\n'),
+      'src/db.ts': "import knex from 'knex';\nimport config from '../knexfile';\nexport const db = knex(config[process.env.NODE_ENV || 'development']);\n",
+      '.env': 'DATABASE_URL=postgres://app@localhost/app\n',
+      '.env.production': 'DATABASE_URL=postgres://app@db/app\nDB_POOL_MAX=40\n',
+      '.env.staging': 'NODE_ENV=staging\nDATABASE_URL=postgres://app@db/app\n',
+      'poollint.config.json': JSON.stringify({ profiles: { development: ['.env'], production: ['.env.production'], staging: ['.env.staging'] } }),
+    });
+    assert.strictEqual(r.pools.length, 1, r.pools.map((p) => p.file).join(', '));
+    const [p] = at('knexfile.ts');
+    assert.deepStrictEqual(value(p, 'development', 'max'), [4, 'literal']);
+    assert.deepStrictEqual(value(p, 'production', 'max'), [40, 'env']);
+    assert.deepStrictEqual(value(p, 'staging', 'max'), [12, 'literal']);
+    // the smaller of acquireConnectionTimeout and pool.acquireTimeoutMillis
+    assert.deepStrictEqual(value(p, 'staging', 'acquireTimeoutMillis'), [5000, 'literal']);
+    assert.deepStrictEqual(value(p, 'production', 'acquireTimeoutMillis'), [60000, 'default']);
+  });
+});
+
+describe('Sequelize detector', () => {
+  it('reads the options from each constructor form and the database from dialect or URL', async () => {
+    const { r, rel } = await run({
+      'a.ts': "import { Sequelize } from 'sequelize';\nexport const a = new Sequelize('postgres://app@db/app', { pool: { max: 20, acquire: 30000 } });\n",
+      'b.js': "const Sequelize = require('sequelize');\nmodule.exports = new Sequelize('app', 'app', 'secret', { dialect: 'mariadb', pool: { max: 9 } });\n",
+      'c.ts': "import { Sequelize } from 'sequelize-typescript';\nexport const c = new Sequelize({ dialect: 'sqlite', storage: ':memory:' });\n",
+      'd.js': "const { Sequelize } = require('sequelize');\nmodule.exports = new Sequelize(process.env.DATABASE_URL);\n",
+      '.env': 'DATABASE_URL=mysql://app:secret@db/app\n',
+    });
+    const by = Object.fromEntries(r.pools.map((p) => [rel(p.file), p.profiles.development]));
+    assert.deepStrictEqual(Object.keys(by).sort(), ['a.ts', 'b.js', 'c.ts', 'd.js']);
+    assert.deepStrictEqual(Object.fromEntries(Object.entries(by).map(([f, p]) => [f, [p.database.kind, p.settings.max.value, p.settings.max.source]])), {
+      'a.ts': ['postgresql', 20, 'literal'],
+      'b.js': ['mysql', 9, 'literal'],
+      'c.ts': ['sqlite', 5, 'default'],
+      'd.js': ['mysql', 5, 'default'],
+    });
+    assert.deepStrictEqual([by['a.ts'].settings.acquire.value, by['d.js'].settings.acquire.value], [30000, 60000]);
+    // the URL's password never reaches the model
+    assert.ok(!JSON.stringify(r.pools).includes('secret@'), 'a password leaked into the pool model');
+  });
+});
+
+describe('pool-lint check --format json: every framework library', () => {
+  it('lists each library\'s pools with effective values and where each came from', function () {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-fw-json-'));
+    try {
+      write(dir, {
+        'knexfile.js': "module.exports = {\n  development: { client: 'pg', connection: process.env.DATABASE_URL },\n  production: { client: 'pg', connection: process.env.DATABASE_URL, pool: { max: Number(process.env.DB_POOL_MAX ?? 10) } },\n};\n",
+        'orm/index.js': "const { Sequelize } = require('sequelize');\nmodule.exports = new Sequelize(process.env.DATABASE_URL, { pool: { max: 15 } });\n",
+        '.env': 'DATABASE_URL=postgres://app:pw@localhost/app\n',
+        '.env.production': 'DATABASE_URL=postgres://app:pw@db/app\nDB_POOL_MAX=25\n',
+      });
+      const j = JSON.parse(cli(['check', '--format', 'json'], dir).stdout);
+      type S = { value: unknown; source: string; env?: { name: string; file?: string }; default?: { library: string; cite: string }; line?: number };
+      const pool = (lib: string) => {
+        const p = j.pools.find((x: { library: string }) => x.library === lib);
+        assert.ok(p, `no ${lib} pool in the JSON`);
+        return p as { file: string; profiles: Record<string, { settings: Record<string, S>; database: { kind: string } }> };
+      };
+      const knex = pool('knex');
+      assert.strictEqual(knex.file, 'knexfile.js');
+      assert.deepStrictEqual([knex.profiles.development.settings.max.value, knex.profiles.development.settings.max.source], [10, 'default']);
+      assert.match(knex.profiles.development.settings.max.default!.cite, /knex\/knex@e25d54bc.*lib\/client\.js/);
+      const prodMax = knex.profiles.production.settings.max;
+      assert.deepStrictEqual([prodMax.value, prodMax.source, prodMax.env?.name, prodMax.env?.file], [25, 'env', 'DB_POOL_MAX', '.env.production']);
+      const seq = pool('sequelize');
+      assert.deepStrictEqual([seq.profiles.development.settings.max.value, seq.profiles.development.settings.max.source, seq.profiles.development.settings.max.line], [15, 'literal', 2]);
+      assert.deepStrictEqual([seq.profiles.development.settings.acquire.value, seq.profiles.development.settings.acquire.source], [60000, 'default']);
+      assert.strictEqual(seq.profiles.production.database.kind, 'postgresql');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -39,17 +39,18 @@ export const invalidPoolSetting: Rule = {
     thresholdSource:
       'sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:674-681,719-732 (leftover pool kwargs raise TypeError), 689-698 (pcls); ' +
       'pool/impl.py:52,295,345,465 (async compatibility); Python int()/bool(): https://docs.python.org/3/library/functions.html; ' +
+      'mysql2 reads numbers with isNaN(x) ? default : Number(x) and waitForConnections with Boolean() (sidorares/node-mysql2@928c3c51:lib/pool_config.js:11-26), opens connections while fewer than connectionLimit are open (lib/base/pool.js); ' +
       'knex skips the pool when pool.max is 0 (knex/knex@e25d54bc:lib/client.js:106) and throws "Unable to acquire a connection" (lib/client.js:462); tarn validation (Vincit/tarn.js@0c79f9e3:src/Pool.ts constructor); ' +
       'pg-pool `max || poolSize || 10` (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89); sqlx clamps min_connections to max without an error (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:185-203).',
     fixable: false,
-    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only.',
+    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only. mysql2: connectionLimit 0 or below (no connection is ever opened), a non-numeric size from the environment (mysql2 silently uses 10) and waitForConnections from a string (Boolean(\'false\') is true).',
     examples: [
       { bad: 'create_engine("sqlite:///app.db", poolclass=NullPool, pool_size=10)', note: 'TypeError: Invalid argument(s) \'pool_size\' sent to create_engine()' },
       { bad: 'pool_size=int(os.getenv("DB_POOL_SIZE", "5"))  # with DB_POOL_SIZE=twenty in .env', note: 'ValueError at import' },
     ],
   },
   check(ctx) {
-    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize'].includes(ctx.pool.library)) return [];
+    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2'].includes(ctx.pool.library)) return [];
     const p = ctx.profile;
     const out: RuleFinding[] = [];
     const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
@@ -57,10 +58,15 @@ export const invalidPoolSetting: Rule = {
     for (const [name, s] of Object.entries(p.settings)) {
       if (s.crash) out.push({ message: `${name}: ${s.crash} at start-up${s.env?.file !== undefined ? ` (${s.env.name} is set in ${ctx.rel(s.env.file)}:${(s.env.line ?? 0) + 1})` : ''}.`, span: at(name) });
       if (s.warning && s.warning.startsWith('bool(')) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : 'False'}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
-      else if (s.warning) out.push({ message: `${name}: ${s.warning}. Write the size you mean (1 or more).`, span: at(name), severity: 'warning' });
+      else if (s.warning) out.push({ message: `${name}: ${s.warning}. ${/size|limit|max|min/i.test(name) ? 'Write the size you mean (1 or more).' : 'Write the value you mean.'}`, span: at(name), severity: 'warning' });
     }
     if (ctx.pool.library === 'knex') return [...out, ...tarnChecks(ctx)];
     if (ctx.pool.library === 'sequelize') return out;
+    if (ctx.pool.library === 'mysql2') {
+      const n = num(p.settings.connectionLimit);
+      if (n !== undefined && n <= 0) out.push({ message: `${described(ctx, 'connectionLimit', p.settings.connectionLimit)}: mysql2 opens a connection only while fewer than connectionLimit are open, so it never opens one, and every query waits forever. Use 1 or more.`, span: at('connectionLimit') });
+      return out;
+    }
     const minMax = ctx.pool.library === 'node-postgres' ? ['min', 'max'] : ctx.pool.library === 'sqlx' ? ['min_connections', 'max_connections'] : undefined;
     if (minMax) {
       const [lo, hi] = minMax.map((n) => num(p.settings[n]));

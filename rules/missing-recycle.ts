@@ -19,7 +19,7 @@ export const missingRecycle: Rule = {
       'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits.',
     fixable: true,
     fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1); adds maxLifetimeSeconds: ${RECYCLE_SECONDS} to a node-postgres pool.`,
-    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min). Not SQLite, not NullPool. Not knex or Sequelize: their pools close idle connections above min (tarn idleTimeoutMillis 30 s, Sequelize idle 10 s) and drop a connection whose socket errors, and neither had a lifetime option before knex 3.3 (maxConnectionLifetimeMillis).',
+    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min). Not SQLite, not NullPool. Not knex or Sequelize: their pools close idle connections above min (tarn idleTimeoutMillis 30 s, Sequelize idle 10 s) and drop a connection whose socket errors, and neither had a lifetime option before knex 3.3 (maxConnectionLifetimeMillis). Not mysql2: it drops a connection the server closed (its end/error event) and has no lifetime option; maxIdle and idleTimeout (60 s) retire idle ones above maxIdle.',
     examples: [{ bad: 'create_engine("mysql+pymysql://app@db/app")', good: `create_engine("mysql+pymysql://app@db/app", pool_recycle=${RECYCLE_SECONDS})` }],
   },
   check(ctx) {

@@ -8,7 +8,7 @@ export const unboundedAcquireWait: Rule = {
   meta: {
     id: 'unbounded-acquire-wait',
     severity: 'warning',
-    summary: 'A request waits forever for a free connection (SQLAlchemy pool_timeout=None, node-postgres connectionTimeoutMillis 0 or unset).',
+    summary: 'A request waits forever for a free connection (SQLAlchemy pool_timeout=None, node-postgres connectionTimeoutMillis 0 or unset, mysql2 by default).',
     rationale:
       'With pool_timeout=None a checkout from a full QueuePool blocks until a connection is returned. A leaked session or a ' +
       'slow query then hangs every later request instead of failing fast with a clear error, and the worker never recovers. ' +
@@ -16,10 +16,11 @@ export const unboundedAcquireWait: Rule = {
       'waits forever once max clients are out.',
     thresholdSource:
       'SQLAlchemy default pool_timeout=30 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:474; pool/impl.py:77); QueuePool waits on queue.get(timeout) (pool/impl.py:166-172); ' +
+      'mysql2 waitForConnections true, queueLimit 0, no acquire timeout (sidorares/node-mysql2@928c3c51:lib/pool_config.js:11-26; lib/base/pool.js:106-118); ' +
       'pg-pool connectionTimeoutMillis undefined/0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:206-208,250; docs/pages/apis/pool.mdx:22-24).',
     fixable: true,
     fixDescription: 'Replaces pool_timeout=None with pool_timeout=30; adds connectionTimeoutMillis: 30000 to a node-postgres pool (or replaces a written 0).',
-    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines and node-postgres pools on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default); so do knex (60 s: the smaller of acquireConnectionTimeout and pool.acquireTimeoutMillis, and tarn treats 0 as 30 s) and Sequelize (pool.acquire, 60 s).',
+    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines and node-postgres pools on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default); so do knex (60 s: the smaller of acquireConnectionTimeout and pool.acquireTimeoutMillis, and tarn treats 0 as 30 s) and Sequelize (pool.acquire, 60 s). mysql2 pools with waitForConnections true and queueLimit 0 (both defaults): mysql2 has no acquire timeout at all (no fix: there is no setting to write; the message says what bounds it).',
     examples: [
       { bad: 'create_engine(url, pool_timeout=None)', good: 'create_engine(url, pool_timeout=30)' },
       { bad: 'const pool = new Pool({ max: 20 })', good: 'const pool = new Pool({ max: 20, connectionTimeoutMillis: 30000 })' },
@@ -36,6 +37,20 @@ export const unboundedAcquireWait: Rule = {
           message: `${described(ctx, 'connectionTimeoutMillis', s)}: with every client checked out, pool.connect() waits forever, and a leaked client or a slow query hangs every later request. Set connectionTimeoutMillis: ${PG_TIMEOUT_MS}.`,
           span: writtenAt(s) ?? ctx.pool.span,
           fix: edit ? ctx.fixes.fix(`Add connectionTimeoutMillis: ${PG_TIMEOUT_MS}`, [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library === 'mysql2') {
+      const w = p.settings.waitForConnections;
+      const q = p.settings.queueLimit;
+      if (!w || !q || w.source === 'unknown' || q.source === 'unknown' || w.value === false || q.value !== 0) return [];
+      return [
+        {
+          message:
+            `${described(ctx, 'waitForConnections', w)} with ${described(ctx, 'queueLimit', q)}: mysql2 has no acquire timeout, so once connectionLimit connections are out every ` +
+            `request queues until one is released, and the queue grows without bound; a leaked connection or a slow query hangs every later request. ` +
+            `Set queueLimit so a burst fails fast with "Queue limit reached.", and bound each request (a query timeout, or a deadline around pool.getConnection()).`,
+          span: writtenAt(q) ?? writtenAt(w) ?? ctx.pool.span,
         },
       ];
     }

@@ -18,11 +18,11 @@ export const undersizedPool: Rule = {
       'SQLAlchemy defaults pool_size=5, max_overflow=10, pool_timeout=30 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441,474; ' +
       'pool/impl.py:75-77); QueuePool error text pool/impl.py:166-172; sqlx max_connections=10, acquire_timeout=30 s (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:143-166), ' +
       'PoolTimedOut text sqlx-core/src/error.rs:103-104; knex max=10 (min 1/max 1 on sqlite3), acquire 60000 ms, KnexTimeoutError text (knex/knex@e25d54bc:lib/client.js:229-231,253-265,493-496); ' +
-      'Sequelize max=5, acquire=60000 (sequelize/sequelize@v6.37.8:src/dialects/abstract/connection-manager.js:33-40), ConnectionAcquireTimeoutError (l.294); pg-pool max=10, connectionTimeoutMillis 0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89,206-225); ' +
+      'mysql2 connectionLimit=10, waitForConnections=true, queueLimit=0 (sidorares/node-mysql2@928c3c51:lib/pool_config.js:11-26); Sequelize max=5, acquire=60000 (sequelize/sequelize@v6.37.8:src/dialects/abstract/connection-manager.js:33-40), ConnectionAcquireTimeoutError (l.294); pg-pool max=10, connectionTimeoutMillis 0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89,206-225); ' +
       'Little\'s law L = λW (Little 1961); default expected concurrency 50 (pool-lint).',
     fixable: true,
     fixDescription: 'Raises pool_size where it is written (the code literal, the .env line, or the fallback in code) so that pool_size + max_overflow reaches the expected concurrency; adds pool_size to the call when it is not written. knex and Sequelize: raises pool.max, or adds `pool: { max: N }` to the config (a knexfile\'s section of that profile).',
-    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines (pool_size + max_overflow), sqlx pools (max_connections), node-postgres, knex and Sequelize pools (max) on PostgreSQL and MySQL. Not SQLite (see sqlite-pool-sizing), not NullPool (no limit).',
+    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines (pool_size + max_overflow), sqlx pools (max_connections), node-postgres, knex and Sequelize pools (max) and mysql2 pools (connectionLimit) on PostgreSQL and MySQL. Not SQLite (see sqlite-pool-sizing), not NullPool (no limit).',
     examples: [
       { bad: 'engine = create_engine("postgresql://app@db/app")  # 5 + 10 = 15 connections', good: 'engine = create_engine("postgresql://app@db/app", pool_size=40)' },
       { bad: "const sequelize = new Sequelize(process.env.DATABASE_URL, { logging: false }); // pool.max 5", good: "const sequelize = new Sequelize(process.env.DATABASE_URL, { logging: false, pool: { max: 50 } });" },

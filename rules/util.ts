@@ -112,6 +112,19 @@ export function capacity(ctx: RuleContext): Capacity | undefined {
         error: knex ? 'Knex: Timeout acquiring a connection. The pool is probably full.' : 'SequelizeConnectionAcquireTimeoutError: Operation timeout',
       };
     }
+    case 'mysql2': {
+      const max = num(p.settings.connectionLimit);
+      if (max === undefined || max <= 0) return undefined;
+      const wait = p.settings.waitForConnections?.value !== false;
+      const q = num(p.settings.queueLimit);
+      return {
+        total: max,
+        parts: ['connectionLimit'],
+        raise: { name: 'connectionLimit', to: (total) => total },
+        wait: wait ? `in mysql2's queue with no time limit (waitForConnections true, and mysql2 has no acquire timeout${q ? `; past ${q} waiting, new requests fail at once with "Queue limit reached."` : ''})` : 'no time at all (waitForConnections false)',
+        error: !wait ? 'No connections available.' : undefined,
+      };
+    }
     case 'node-postgres': {
       const max = num(p.settings.max);
       if (max === undefined || max <= 0) return undefined;

@@ -100,6 +100,26 @@ describe('Sequelize detector', () => {
   });
 });
 
+describe('mysql2 detector', () => {
+  it('finds createPool from mysql2 and mysql2/promise in every import form, with mysql2\'s own reading of values', async () => {
+    const { r, rel } = await run({
+      'a.ts': "import mysql from 'mysql2/promise';\nexport const a = mysql.createPool({ uri: process.env.DATABASE_URL, connectionLimit: 20 });\n",
+      'b.ts': "import { createPool } from 'mysql2';\nexport const b = createPool({ connectionLimit: process.env.LIMIT, waitForConnections: false }).promise();\n",
+      'c.js': "const mysql = require('mysql2');\nmodule.exports = mysql.createPool('mysql://app:Pq9-url@db/app');\n",
+      'd.js': "const { createPool } = require('generic-pool');\nmodule.exports = createPool({ create() {}, destroy() {} }, { max: 3 });\n",
+      '.env': 'DATABASE_URL=mysql://app:Pq9-env@db/app\nLIMIT=15\n',
+    });
+    const by = Object.fromEntries(r.pools.map((p) => [rel(p.file), p.profiles.development]));
+    assert.deepStrictEqual(Object.keys(by).sort(), ['a.ts', 'b.ts', 'c.js']);
+    // process.env values are strings; mysql2 applies Number() itself
+    assert.deepStrictEqual([by['a.ts'].settings.connectionLimit.value, by['b.ts'].settings.connectionLimit.value, by['b.ts'].settings.connectionLimit.source, by['c.js'].settings.connectionLimit.value], [20, 15, 'env', 10]);
+    assert.deepStrictEqual([by['b.ts'].settings.waitForConnections.value, by['a.ts'].settings.queueLimit.value, by['a.ts'].settings.maxIdle.value], [false, 0, 20]);
+    assert.ok(Object.values(by).every((p) => p.database.kind === 'mysql'));
+    assert.strictEqual(by['c.js'].database.url, 'mysql://app:***@db/app');
+    assert.ok(!JSON.stringify(r.pools).includes('Pq9-'), 'a password leaked into the pool model');
+  });
+});
+
 describe('pool-lint check --format json: every framework library', () => {
   it('lists each library\'s pools with effective values and where each came from', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-fw-json-'));
@@ -107,6 +127,7 @@ describe('pool-lint check --format json: every framework library', () => {
       write(dir, {
         'knexfile.js': "module.exports = {\n  development: { client: 'pg', connection: process.env.DATABASE_URL },\n  production: { client: 'pg', connection: process.env.DATABASE_URL, pool: { max: Number(process.env.DB_POOL_MAX ?? 10) } },\n};\n",
         'orm/index.js': "const { Sequelize } = require('sequelize');\nmodule.exports = new Sequelize(process.env.DATABASE_URL, { pool: { max: 15 } });\n",
+        'legacy/db.js': "const mysql = require('mysql2');\nmodule.exports = mysql.createPool({ host: 'mysql', connectionLimit: Number(process.env.LEGACY_LIMIT ?? 8) });\n",
         '.env': 'DATABASE_URL=postgres://app:pw@localhost/app\n',
         '.env.production': 'DATABASE_URL=postgres://app:pw@db/app\nDB_POOL_MAX=25\n',
       });
@@ -127,6 +148,12 @@ describe('pool-lint check --format json: every framework library', () => {
       assert.deepStrictEqual([seq.profiles.development.settings.max.value, seq.profiles.development.settings.max.source, seq.profiles.development.settings.max.line], [15, 'literal', 2]);
       assert.deepStrictEqual([seq.profiles.development.settings.acquire.value, seq.profiles.development.settings.acquire.source], [60000, 'default']);
       assert.strictEqual(seq.profiles.production.database.kind, 'postgresql');
+      const my = pool('mysql2');
+      const limit = my.profiles.development.settings.connectionLimit as S & { env?: { fallback?: { value: unknown } } };
+      assert.deepStrictEqual([limit.value, limit.source, limit.env?.name, limit.env?.fallback?.value], [8, 'env', 'LEGACY_LIMIT', 8]);
+      assert.deepStrictEqual([my.profiles.development.settings.queueLimit.value, my.profiles.development.settings.queueLimit.source], [0, 'default']);
+      assert.match(my.profiles.development.settings.queueLimit.default!.cite, /node-mysql2@928c3c51.*pool_config\.js/);
+      assert.strictEqual(my.profiles.development.database.kind, 'mysql');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

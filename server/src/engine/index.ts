@@ -13,6 +13,7 @@ import { nodePostgresDetector } from './detectors/node-postgres';
 import { betterSqlite3Detector } from './detectors/better-sqlite3';
 import { knexDetector } from './detectors/knex';
 import { sequelizeDetector } from './detectors/sequelize';
+import { mysql2Detector } from './detectors/mysql2';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule } from './rule';
 import type { Deployment } from './deployment';
@@ -21,7 +22,7 @@ import { runRules as runRulesOver } from './run-rules';
 export { Workspace, type WorkspaceOptions, type ConfigOverrides, type UpdateResult, type FileEvent } from './incremental';
 import { yamlConfigDetector } from './detectors/yaml-config';
 
-export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector, knexDetector, sequelizeDetector];
+export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector, knexDetector, sequelizeDetector, mysql2Detector];
 export { RULES, RULE_IDS };
 
 export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector];

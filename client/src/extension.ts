@@ -8,15 +8,10 @@ import { LanguageClient, State, TransportKind, type LanguageClientOptions, type 
 import { PoolStore, PoolTreeProvider, showPoolsQuickPick } from './pools';
 import { StatusBar } from './status';
 import { registerProbeCommand } from './probe';
+import { STATUS_NOTIFICATION, type StatusParams } from './protocol';
 
 /** Languages whose files the server reads; dotenv is contributed by this extension. */
 export const LANGUAGES = ['python', 'rust', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'yaml', 'dotenv'];
-
-/**
- * Files whose change on disk (a git checkout, an edit in another tool) changes findings in other
- * files: env files, YAML/compose, project config and version pins, and the source files themselves.
- */
-export const WATCHED = '**/{.env,.env.*,*.env,*.yml,*.yaml,poollint.config.json,.poollintrc.json,pyproject.toml,package.json,Cargo.toml,Cargo.lock,requirements*.txt,*.py,*.rs,*.ts,*.tsx,*.mts,*.cts,*.js,*.jsx,*.mjs,*.cjs}';
 
 let client: LanguageClient | undefined;
 
@@ -43,11 +38,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await startClient();
     }),
     registerProbeCommand(output),
-    vscode.languages.onDidChangeDiagnostics(() => {
-      status.setFindings(countFindings());
-      store.refreshSoon();
-    }),
-    store.onDidChange(() => status.setPools(store.pools.length)),
+    // The pool list follows the findings: refresh it when they change.
+    vscode.languages.onDidChangeDiagnostics(() => store.refreshSoon()),
   );
 
   async function startClient(): Promise<void> {
@@ -62,20 +54,16 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })),
-      synchronize: {
-        // The server pulls poolLint.* per resource with workspace/configuration; this notifies it
-        // of every change so it pulls again and re-diagnoses.
-        configurationSection: 'poolLint',
-        fileEvents: vscode.workspace.createFileSystemWatcher(WATCHED),
-      },
+      // No synchronize block: the server registers its own file watchers and
+      // didChangeConfiguration (then pulls poolLint.* per folder with workspace/configuration).
       outputChannel: output,
       diagnosticCollectionName: 'pool-lint',
       // Hover tables and messages are plain Markdown from the server: no command links, no HTML.
       markdown: { isTrusted: false, supportHtml: false },
-      initializationOptions: { workspaceTrusted: vscode.workspace.isTrusted, client: 'vscode' },
     };
     const c = new LanguageClient('poolLint', 'pool-lint', serverOptions, clientOptions);
     client = c;
+    c.onNotification(STATUS_NOTIFICATION, (s: StatusParams) => status.setStatus(s));
     c.onDidChangeState((e) => {
       if (e.newState === State.Running) status.setState('running');
       else if (e.newState === State.Starting) status.setState('starting');
@@ -103,17 +91,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       }
     }
     store.clear();
+    status.setStatus(undefined);
   }
 
   context.subscriptions.push({ dispose: () => void stopClient() });
-  context.subscriptions.push(
-    vscode.workspace.onDidGrantWorkspaceTrust(() => {
-      // The server hides what needs trust (the probe's CodeLens) until then: restart it trusted.
-      output.appendLine('[client] workspace trusted: restarting the server');
-      void stopClient().then(startClient);
-    }),
-  );
-  status.setFindings(countFindings());
   await startClient();
 }
 
@@ -121,24 +102,4 @@ export async function deactivate(): Promise<void> {
   const c = client;
   client = undefined;
   if (c && c.state !== State.Stopped) await c.stop();
-}
-
-export interface FindingCounts {
-  error: number;
-  warning: number;
-  info: number;
-}
-
-/** Counts pool-lint's diagnostics across the workspace, by severity. */
-export function countFindings(): FindingCounts {
-  const counts: FindingCounts = { error: 0, warning: 0, info: 0 };
-  for (const [, diags] of vscode.languages.getDiagnostics()) {
-    for (const d of diags) {
-      if (d.source !== 'pool-lint') continue;
-      if (d.severity === vscode.DiagnosticSeverity.Error) counts.error++;
-      else if (d.severity === vscode.DiagnosticSeverity.Warning) counts.warning++;
-      else counts.info++;
-    }
-  }
-  return counts;
 }

@@ -1,10 +1,9 @@
 // The workspace's pools as the server lists them (the poolLint/pools request): a store that
 // refreshes after diagnostics change, the "Connection pools" tree view and the quick pick.
-import * as path from 'path';
 import * as vscode from 'vscode';
 import type { LanguageClient } from 'vscode-languageclient/node';
 import { State } from 'vscode-languageclient/node';
-import { POOLS_METHOD, type PoolInfo, type PoolsResult, type PoolProfileInfo } from './protocol';
+import { POOLS_REQUEST, type PoolInfo, type PoolsParams, type PoolsResult, type PoolProfileInfo, type PoolSettingInfo, type LspRange } from './protocol';
 
 export class PoolStore implements vscode.Disposable {
   pools: PoolInfo[] = [];
@@ -44,11 +43,12 @@ export class PoolStore implements vscode.Disposable {
     const c = this.getClient();
     if (!c || c.state !== State.Running) return;
     try {
-      const result = await c.sendRequest<PoolsResult>(POOLS_METHOD, {});
+      const params: PoolsParams = {};
+      const result = await c.sendRequest<PoolsResult>(POOLS_REQUEST, params);
       this.pools = (result?.pools ?? []).slice().sort((a, b) => a.uri.localeCompare(b.uri) || a.range.start.line - b.range.start.line);
       this.emitter.fire();
     } catch (err) {
-      this.output.appendLine(`[client] ${POOLS_METHOD} failed: ${err instanceof Error ? err.message : String(err)}`);
+      this.output.appendLine(`[client] ${POOLS_REQUEST} failed: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 
@@ -63,20 +63,30 @@ export class PoolStore implements vscode.Disposable {
   }
 }
 
-/** The pool's file relative to its workspace folder, and its 1-based line. */
+/** The pool's workspace-relative file and 1-based line. */
 export function poolLocation(p: PoolInfo): string {
-  const uri = vscode.Uri.parse(p.uri);
-  return `${vscode.workspace.asRelativePath(uri, vscode.workspace.workspaceFolders !== undefined && vscode.workspace.workspaceFolders.length > 1)}:${p.range.start.line + 1}`;
+  return `${p.path}:${p.range.start.line + 1}`;
 }
 
 export function poolTitle(p: PoolInfo): string {
   return `${p.constructor} (${p.library})`;
 }
 
-/** One line per profile: "development: postgresql, holds 15 (pool_size 5 + max_overflow 10)". */
+export function findingCount(p: PoolInfo): number {
+  return p.findings.error + p.findings.warning + p.findings.info;
+}
+
+/** "development: postgresql, 15 connections". */
 export function profileSummary(pr: PoolProfileInfo): string {
-  const cap = pr.capacity ? `, ${pr.capacity}` : '';
-  return `${pr.profile}: ${pr.database}${cap}`;
+  return `${pr.name}: ${pr.database.kind}${pr.capacity !== undefined ? `, ${pr.capacity} connection${pr.capacity === 1 ? '' : 's'}` : ''}`;
+}
+
+/** A value as the pool's own language writes it (None in Python, null elsewhere). */
+export function formatValue(p: PoolInfo, s: PoolSettingInfo): string {
+  if (!('value' in s) || s.value === undefined) return 'unknown';
+  if (s.value === null) return p.uri.endsWith('.py') ? 'None' : 'null';
+  if (typeof s.value === 'boolean' && p.uri.endsWith('.py')) return s.value ? 'True' : 'False';
+  return typeof s.value === 'string' ? JSON.stringify(s.value) : String(s.value);
 }
 
 export async function openPool(p: PoolInfo): Promise<void> {
@@ -93,7 +103,7 @@ export async function showPoolsQuickPick(store: PoolStore): Promise<void> {
   const items: Item[] = store.pools.map((p) => ({
     label: `$(database) ${poolTitle(p)}`,
     description: poolLocation(p),
-    detail: p.profiles.map(profileSummary).join('  ·  ') + (p.findings ? `  ·  ${p.findings} finding${p.findings === 1 ? '' : 's'}` : ''),
+    detail: p.profiles.map(profileSummary).join('  ·  ') + (findingCount(p) ? `  ·  ${findingCount(p)} finding${findingCount(p) === 1 ? '' : 's'}` : ''),
     pool: p,
   }));
   if (items.length === 0) {
@@ -109,7 +119,10 @@ export async function showPoolsQuickPick(store: PoolStore): Promise<void> {
   if (picked?.pool) await openPool(picked.pool);
 }
 
-type Node = { kind: 'pool'; pool: PoolInfo } | { kind: 'profile'; pool: PoolInfo; profile: PoolProfileInfo } | { kind: 'setting'; pool: PoolInfo; label: string; detail: string; tooltip?: string };
+type Node =
+  | { kind: 'pool'; pool: PoolInfo }
+  | { kind: 'profile'; pool: PoolInfo; profile: PoolProfileInfo }
+  | { kind: 'setting'; pool: PoolInfo; name: string; setting: PoolSettingInfo };
 
 export class PoolTreeProvider implements vscode.TreeDataProvider<Node> {
   private readonly emitter = new vscode.EventEmitter<Node | undefined>();
@@ -122,44 +135,42 @@ export class PoolTreeProvider implements vscode.TreeDataProvider<Node> {
   getChildren(node?: Node): Node[] {
     if (!node) return this.store.pools.map((pool) => ({ kind: 'pool', pool }));
     if (node.kind === 'pool') return node.pool.profiles.map((profile) => ({ kind: 'profile', pool: node.pool, profile }));
-    if (node.kind === 'profile')
-      return node.profile.settings.map((s) => ({
-        kind: 'setting',
-        pool: node.pool,
-        label: `${s.name} = ${s.value}`,
-        detail: s.source,
-        tooltip: s.origin ? `${s.name} = ${s.value} (${s.source}: ${s.origin})` : undefined,
-      }));
+    if (node.kind === 'profile') return Object.entries(node.profile.settings).map(([name, setting]) => ({ kind: 'setting', pool: node.pool, name, setting }));
     return [];
   }
 
   getTreeItem(node: Node): vscode.TreeItem {
-    const open: vscode.Command = { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(node.pool.uri), { selection: toRange(node.pool) }] };
     if (node.kind === 'pool') {
-      const item = new vscode.TreeItem(poolTitle(node.pool), vscode.TreeItemCollapsibleState.Collapsed);
-      item.description = poolLocation(node.pool);
-      item.iconPath = new vscode.ThemeIcon(node.pool.findings ? 'warning' : 'database');
-      item.tooltip = [poolTitle(node.pool), poolLocation(node.pool), ...node.pool.profiles.map(profileSummary)].join('\n');
+      const p = node.pool;
+      const item = new vscode.TreeItem(poolTitle(p), vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = p.id;
+      item.description = poolLocation(p);
+      const n = findingCount(p);
+      item.iconPath = new vscode.ThemeIcon(p.findings.error ? 'error' : n ? 'warning' : 'database');
+      item.tooltip = [poolTitle(p), poolLocation(p), ...p.profiles.map(profileSummary), n ? `${n} finding${n === 1 ? '' : 's'}` : 'no findings'].join('\n');
       item.contextValue = 'pool';
-      item.command = open;
-      item.resourceUri = vscode.Uri.parse(node.pool.uri);
-      item.id = node.pool.id;
+      item.command = openCommand(p.uri, p.range);
       return item;
     }
     if (node.kind === 'profile') {
-      const item = new vscode.TreeItem(node.profile.profile, vscode.TreeItemCollapsibleState.Collapsed);
-      item.description = `${node.profile.database}${node.profile.capacity ? `, ${node.profile.capacity}` : ''}`;
-      item.tooltip = node.profile.envFiles.length ? `env files: ${node.profile.envFiles.map((f) => path.basename(f)).join(', ')}` : 'no env files';
+      const pr = node.profile;
+      const item = new vscode.TreeItem(pr.name, vscode.TreeItemCollapsibleState.Collapsed);
+      item.id = `${node.pool.id}/${pr.name}`;
+      item.description = `${pr.database.kind}${pr.capacity !== undefined ? `, ${pr.capacity} connections` : ''}, ${pr.poolClass}`;
+      item.tooltip = `${pr.database.how}\nenv files: ${pr.envFiles.length ? pr.envFiles.join(', ') : 'none'}`;
       item.iconPath = new vscode.ThemeIcon('layers');
       return item;
     }
-    const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
-    item.description = node.detail;
-    item.tooltip = node.tooltip;
+    const s = node.setting;
+    const item = new vscode.TreeItem(`${node.name} = ${formatValue(node.pool, s)}`, vscode.TreeItemCollapsibleState.None);
+    item.description = s.from;
+    item.tooltip = `${node.name} = ${formatValue(node.pool, s)} (${s.source}: ${s.from})`;
+    if (s.location) item.command = openCommand(s.location.uri, s.location.range);
     return item;
   }
 }
 
-function toRange(p: PoolInfo): vscode.Range {
-  return new vscode.Range(p.range.start.line, p.range.start.character, p.range.end.line, p.range.end.character);
+function openCommand(uri: string, r: LspRange): vscode.Command {
+  const range = new vscode.Range(r.start.line, r.start.character, r.end.line, r.end.character);
+  return { command: 'vscode.open', title: 'Open', arguments: [vscode.Uri.parse(uri), { selection: range } satisfies vscode.TextDocumentShowOptions] };
 }

@@ -4,18 +4,13 @@ import * as vscode from 'vscode';
 
 export type ServerState = 'starting' | 'running' | 'stopped' | 'failed';
 
-export interface Findings {
-  error: number;
-  warning: number;
-  info: number;
-}
+import type { StatusParams } from './protocol';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('poolLint.status', vscode.StatusBarAlignment.Right, 90);
   private state: ServerState = 'starting';
   private reason = '';
-  private pools: number | undefined;
-  private findings: Findings = { error: 0, warning: 0, info: 0 };
+  private status: StatusParams | undefined;
 
   constructor() {
     this.item.name = 'pool-lint';
@@ -29,13 +24,9 @@ export class StatusBar implements vscode.Disposable {
     this.render();
   }
 
-  setPools(count: number): void {
-    this.pools = count;
-    this.render();
-  }
-
-  setFindings(findings: Findings): void {
-    this.findings = findings;
+  /** The server's poolLint/status notification: counts after each scan or update. */
+  setStatus(status: StatusParams | undefined): void {
+    this.status = status;
     this.render();
   }
 
@@ -49,16 +40,16 @@ export class StatusBar implements vscode.Disposable {
       it.backgroundColor = new vscode.ThemeColor('statusBarItem.errorBackground');
       return;
     }
-    const f = this.findings;
+    const st = this.status;
+    const scanning = this.state === 'starting' || !st || st.scanning;
+    const f = st?.findings ?? { error: 0, warning: 0, info: 0 };
     const total = f.error + f.warning + f.info;
-    const pools = this.pools === undefined ? '' : `${this.pools} pool${this.pools === 1 ? '' : 's'}`;
-    const spin = this.state === 'starting' ? '$(sync~spin) ' : '$(database) ';
-    it.text = `${spin}${pools || 'pool-lint'}${total ? `  $(warning) ${total}` : ''}`;
-    const parts = [
-      this.state === 'starting' ? 'starting, scanning the workspace' : pools ? `${pools} in this workspace` : 'no pools found yet',
-      `${f.error} error${f.error === 1 ? '' : 's'}, ${f.warning} warning${f.warning === 1 ? '' : 's'}, ${f.info} info`,
-    ];
-    it.tooltip = `pool-lint: ${parts.join('; ')}. Click to show the pools.`;
+    const pools = st ? `${st.pools} pool${st.pools === 1 ? '' : 's'}` : 'pool-lint';
+    it.text = `${scanning ? '$(sync~spin)' : '$(database)'} ${pools}${total ? `  ${f.error ? '$(error)' : '$(warning)'} ${total}` : ''}`;
+    const counts = `${f.error} error${f.error === 1 ? '' : 's'}, ${f.warning} warning${f.warning === 1 ? '' : 's'}, ${f.info} info`;
+    it.tooltip = scanning
+      ? `pool-lint: scanning the workspace${st ? ` (${st.pools} pools so far)` : ''}. Click to show the pools.`
+      : `pool-lint: ${pools} in this workspace; ${counts}. Click to show the pools.`;
     it.command = 'poolLint.showPools';
     if (f.error > 0) it.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
   }

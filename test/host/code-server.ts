@@ -46,6 +46,12 @@ export interface SessionOptions {
   restricted?: boolean;
   /** Label for logs and screenshots. */
   name: string;
+  /**
+   * Instead of installing the VSIX, load the extension from this checkout and run these extension
+   * tests in code-server's extension host (the workbench's `payload` of extensionDevelopmentPath
+   * and extensionTestsPath, as "Open in browser" does for extension development).
+   */
+  develop?: { testsPath: string; env: (workspace: string, root: string) => Record<string, string> };
 }
 
 export class HostSession {
@@ -113,10 +119,12 @@ export class HostSession {
   }
 
   private async boot(): Promise<void> {
-    const env = this.env();
-    const inst = spawnSync(this.bin, ['--user-data-dir', this.userData(), '--extensions-dir', this.extensions(), '--install-extension', VSIX, '--force'], { env, encoding: 'utf8' });
-    this.log += `$ code-server --install-extension ${VSIX}\n${inst.stdout}${inst.stderr}\n`;
-    if (inst.status !== 0) throw new Error(`installing the VSIX failed (exit ${inst.status}):\n${inst.stdout}${inst.stderr}`);
+    const env = { ...this.env(), ...(this.opts.develop?.env(this.workspace, this.root) ?? {}) };
+    if (!this.opts.develop) {
+      const inst = spawnSync(this.bin, ['--user-data-dir', this.userData(), '--extensions-dir', this.extensions(), '--install-extension', VSIX, '--force'], { env, encoding: 'utf8' });
+      this.log += `$ code-server --install-extension ${VSIX}\n${inst.stdout}${inst.stderr}\n`;
+      if (inst.status !== 0) throw new Error(`installing the VSIX failed (exit ${inst.status}):\n${inst.stdout}${inst.stderr}`);
+    }
 
     const settings = {
       'security.workspace.trust.enabled': !!this.opts.restricted,
@@ -182,7 +190,16 @@ export class HostSession {
     });
     this.page = this.context.pages()[0] ?? (await this.context.newPage());
     this.page.setDefaultTimeout(30_000);
-    await this.page.goto(`http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`);
+    let url = `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`;
+    if (this.opts.develop) {
+      const remote = `vscode-remote://127.0.0.1:${this.port}`;
+      const payload = [
+        ['extensionDevelopmentPath', `${remote}${REPO}`],
+        ['extensionTestsPath', `${remote}${this.opts.develop.testsPath}`],
+      ];
+      url += `&payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    }
+    await this.page.goto(url);
     await this.page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
   }
 
@@ -242,12 +259,10 @@ export class HostSession {
       await gone;
       clearTimeout(timer);
     }
-    if (failed) {
-      fs.mkdirSync(RESULTS, { recursive: true });
-      const file = path.join(RESULTS, `${this.opts.name}-code-server.log`);
-      fs.writeFileSync(file, `${this.log}\n${this.extensionHostLog()}`);
-      console.error(`    code-server log: ${path.relative(REPO, file)}`);
-    }
+    fs.mkdirSync(RESULTS, { recursive: true });
+    const file = path.join(RESULTS, `${this.opts.name}-code-server.log`);
+    fs.writeFileSync(file, `${this.log}\n${this.extensionHostLog()}`);
+    if (failed) console.error(`    code-server log: ${path.relative(REPO, file)}`);
     fs.rmSync(this.root, { recursive: true, force: true });
   }
 }

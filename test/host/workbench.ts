@@ -144,13 +144,17 @@ export class Workbench {
       }
       return null;
     })()`;
-    const box = await waitUntil(`'${context}' in the editor`, async () => ((await page.evaluate(find)) as { x: number; y: number; width: number; height: number } | null) ?? undefined, 30_000, () => this.visibleText());
+    const where = async () => ((await page.evaluate(find)) as { x: number; y: number; width: number; height: number } | null) ?? undefined;
+    await waitUntil(`'${context}' in the editor`, where, 30_000, () => this.visibleText());
     const hover = page.locator('.monaco-hover:not(.hidden)').first();
-    // Move off and back on until the hover shows (the first move can land before the editor is ready).
+    // Each try finds the word again (CodeLens and inlay hints arriving move the lines), moves off
+    // it and back on, and waits for the hover.
     return waitUntil(`a hover over ${token}`, async () => {
-      await page.mouse.move(box.x - 40, box.y + 250);
-      await page.waitForTimeout(200);
-      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+      const box = await where();
+      if (!box) return undefined;
+      await page.mouse.move(box.x - 40, box.y + 250, { steps: 2 });
+      await page.waitForTimeout(300);
+      await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2, { steps: 4 });
       await hover.waitFor({ state: 'visible', timeout: 8_000 });
       const text = await hover.innerText();
       if (!text.trim() || /Loading/.test(text)) return undefined;

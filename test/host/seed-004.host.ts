@@ -83,6 +83,15 @@ describe('pool-lint in code-server 4.100.3 (VS Code 1.100.3): seed 004', functio
     await wb.page.mouse.move(5, 400);
   });
 
+  it('CodeLens above the pool sums its capacity per profile, and inlay hints say where each env value came from', async () => {
+    await wb.openFile('app/db/database.py');
+    const lens = wb.page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'development: 15 connections' }).first();
+    await lens.waitFor({ state: 'visible', timeout: 60_000 });
+    assert.match(await lens.innerText(), /production: 150 connections/);
+    assert.ok(await wb.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Run load probe' }).count(), 'no "Run load probe" lens');
+    await waitUntil('the inlay hint "= 5 from .env:3"', async () => /= 5 from \.env:3/.test(await wb.visibleText()), 60_000, () => wb.visibleText());
+  });
+
   it('"pool-lint: Show pools" lists the pool and opens it at its line', async () => {
     await wb.openFile('.env');
     await wb.runCommand('pool-lint: Show pools');
@@ -97,6 +106,21 @@ describe('pool-lint in code-server 4.100.3 (VS Code 1.100.3): seed 004', functio
       const tab = (await wb.page.locator('.tabs-container .tab.active').getAttribute('aria-label')) ?? '';
       return tab.startsWith('database.py') && /Ln 9,/.test(await wb.statusText());
     }, 30_000, () => wb.statusText());
+  });
+
+  it('the Connection pools view in the Explorer lists the pool with its profiles', async () => {
+    const header = wb.page.locator('.pane-header', { hasText: 'Connection pools' }).first();
+    await header.waitFor({ state: 'visible' });
+    if ((await header.getAttribute('aria-expanded')) !== 'true') await header.click();
+    const pool = wb.page.locator('.pane-body .monaco-list-row', { hasText: 'create_engine (sqlalchemy)' }).first();
+    await pool.waitFor({ state: 'visible', timeout: 30_000 });
+    assert.match(await pool.innerText(), /app\/db\/database\.py:9/);
+    await pool.locator('.monaco-tl-twistie').click();
+    const dev = wb.page.locator('.pane-body .monaco-list-row', { hasText: /^development/ }).first();
+    await dev.waitFor({ state: 'visible' });
+    assert.match(await dev.innerText(), /postgresql, 15 connections/);
+    console.log(`    screenshot: ${await host!.screenshot('pools-view')}`);
+    await header.click(); // collapse again: keep the Explorer as the other tests expect it
   });
 
   it('the quick fix (Ctrl+.) sets DB_POOL_SIZE=40 in .env on disk and the squiggle goes away', async () => {
@@ -136,6 +160,26 @@ describe('pool-lint in code-server 4.100.3 (VS Code 1.100.3): seed 004', functio
     await waitUntil('a squiggle in database.py', async () => (await wb.squiggles().count()) > 0);
     await wb.goToLine(11, 45);
     console.log(`    screenshot: ${await host!.screenshot('env-edit-moves-finding')}`);
+  });
+
+  it('a poolLint.rules workspace setting turns a rule off and the server re-diagnoses', async () => {
+    await wb.waitForProblem([/pool-exceeds-server-connections/]);
+    fs.mkdirSync(path.join(host!.workspace, '.vscode'), { recursive: true });
+    fs.writeFileSync(path.join(host!.workspace, '.vscode', 'settings.json'), JSON.stringify({ 'poolLint.rules': { 'pool-exceeds-server-connections': 'off' } }, null, 2));
+    await wb.waitForNoProblem([/pool-exceeds-server-connections/]);
+    await wb.waitForProblem([/undersized-pool/, /at most 30 connections/]);
+  });
+
+  it('"pool-lint: Restart server" brings the findings back, and the pool-lint output channel logs it', async () => {
+    await wb.runCommand('pool-lint: Restart server');
+    await wb.waitForProblem([/undersized-pool/, /at most 30 connections/]);
+    await waitUntil('"1 pool" in the status bar again', () => wb.statusItem(/\b1 pool\b/), 60_000, () => wb.statusText());
+    await wb.openFile('app/db/database.py');
+    await wb.page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'development: 30 connections' }).first().waitFor({ state: 'visible', timeout: 60_000 });
+    await wb.runCommand('pool-lint: Show output');
+    const out = wb.page.locator('.output-view .view-lines, .panel .monaco-editor.output .view-lines').first();
+    await waitUntil('the restart in the output channel', async () => /restarting the server[\s\S]*server started/.test((await out.innerText().catch(() => '')).replace(/\u00a0/g, ' ')), 30_000, async () => out.innerText());
+    console.log(`    screenshot: ${await host!.screenshot('output-channel')}`);
   });
 });
 

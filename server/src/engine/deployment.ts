@@ -5,7 +5,7 @@
 import * as path from 'path';
 import * as YAML from 'yaml';
 import type { FileProblem, Span } from './model';
-import { LineIndex, parseSync, registerSource } from './syntax';
+import { LineIndex, parseSync, registerSource, tooLargeToParse } from './syntax';
 import { PyEvaluator } from './python/evaluator';
 import { ProfileEnv } from './envfiles';
 import type { ReadFile, EnvFile, EnvEntry, EnvResolver } from './envfiles';
@@ -173,11 +173,19 @@ export function parseComposeFiles(composeFiles: string[], read: ReadFile, proble
   for (const file of composeFiles) {
     const text = read(file);
     if (text === undefined) continue;
+    const tooLarge = tooLargeToParse(text, 'compose file', 'its services are not counted');
+    if (tooLarge) {
+      problems.push({ file, message: `not read: ${tooLarge}` });
+      continue;
+    }
     const lines = new LineIndex(text);
     const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
-    for (const e of doc.errors) {
+    // the first error, with a count of the rest: one broken line can make a thousand
+    if (doc.errors.length) {
+      const e = doc.errors[0];
       const pos = lines.position(e.pos[0]);
-      problems.push({ file, line: pos.line, column: pos.column, message: `YAML: ${e.message.split('\n')[0]}` });
+      const more = doc.errors.length > 1 ? ` (and ${doc.errors.length - 1} more error${doc.errors.length > 2 ? 's' : ''})` : '';
+      problems.push({ file, line: pos.line, column: pos.column, message: `YAML: ${e.message.split('\n')[0]}${more}` });
     }
     out.push({ file, text, doc, lines });
   }

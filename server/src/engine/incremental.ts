@@ -16,7 +16,7 @@ import * as path from 'path';
 import type { FileProblem, Finding, PoolModel, SeverityOverride } from './model';
 import { EnvResolver, type ReadFile } from './envfiles';
 import { loadConfig, defaultConfig, type EngineConfig } from './config';
-import { getParser, LineIndex, registerSource, parseSync, reparseSync, type LanguageId, type SyntaxNode, type Tree, type TreeEdit } from './syntax';
+import { getParser, LineIndex, registerSource, parseSyncOrThrow, reparseSync, type LanguageId, type SyntaxNode, type Tree, type TreeEdit } from './syntax';
 import { PythonModules } from './python/modules';
 import { walk, readText, languageOf, isEnvFile, wouldWalk, MAX_FILE_BYTES, type WalkStats } from './workspace';
 import { pinnedVersions } from './versions';
@@ -593,9 +593,9 @@ export class Workspace {
 
   /** Parses a file; an open file's tree is kept and reparsed incrementally from its edits. */
   private parse(file: string, language: LanguageId, text: string): Tree | undefined {
-    if (!this.openFiles.has(file)) return parseSync(language, text);
+    if (!this.openFiles.has(file)) return parseSyncOrThrow(language, text);
     const kept = this.trees.get(file);
-    const tree = kept && kept.language === language ? reparseSync(language, text, kept.tree) : parseSync(language, text);
+    const tree = kept && kept.language === language ? reparseSync(language, text, kept.tree) : parseSyncOrThrow(language, text);
     if (kept && kept.tree !== tree) kept.tree.delete();
     if (tree) this.trees.set(file, { language, tree });
     else this.trees.delete(file);
@@ -687,13 +687,13 @@ export function applyOverrides(c: EngineConfig, o: ConfigOverrides | undefined):
   };
 }
 
-function firstError(n: SyntaxNode): SyntaxNode | undefined {
-  if (n.isError || n.isMissing) return n;
-  for (const c of n.children) {
-    if (c.hasError || c.isError || c.isMissing) {
-      const e = firstError(c);
-      if (e) return e;
-    }
+/** The first error or missing node, by descent (not recursion: a deeply nested file overflowed the stack). */
+function firstError(root: SyntaxNode): SyntaxNode | undefined {
+  let n: SyntaxNode | undefined = root;
+  while (n) {
+    if (n.isError || n.isMissing) return n;
+    // a subtree with an error holds an error or missing node, so the first such child leads to it
+    n = n.children.find((c) => c.hasError || c.isError || c.isMissing);
   }
   return undefined;
 }

@@ -104,10 +104,82 @@ export async function getParser(id: LanguageId): Promise<TS.Parser> {
   return parser;
 }
 
-/** Parses with a parser already loaded by `getParser` (for code that cannot await). */
+/**
+ * The largest source file parsed, in UTF-16 units. Parsing and reading a tree costs about 1 us a
+ * byte for ordinary code and several times that for deeply nested code, so this keeps every file
+ * under a second; hand-written modules that build pools are far smaller, larger ones are generated
+ * or bundled code. A larger file is reported by name and the run goes on.
+ */
+export const MAX_PARSE_CHARS = 256 * 1024;
+
+/** Why a file is not parsed (too large), in words, or undefined; the same limit holds for YAML. */
+export function tooLargeToParse(text: string, kind = 'source file', consequence = 'its pools are not checked'): string | undefined {
+  if (text.length <= MAX_PARSE_CHARS) return undefined;
+  return `${Math.round(text.length / 1024)} KB is over the ${MAX_PARSE_CHARS / 1024} KB pool-lint parses in one ${kind} (generated or bundled?); ${consequence}, other files are still checked`;
+}
+
+/**
+ * CPU time a parse may spend once it has met a syntax error. Tree-sitter's error recovery is
+ * quadratic on some inputs (thousands of `key: value,` pairs where Rust expects arguments took 2 s
+ * for 64 KB); files without errors are never stopped, so ordinary results do not depend on load.
+ */
+export const PARSE_ERROR_BUDGET_MS = 500;
+
+/**
+ * CPU time spent inside tree-sitter's parse since the process started, for the fuzz run: the
+ * parser's error recovery can run long inside one step that no callback interrupts, and the fuzz
+ * reports that time apart from the engine's own.
+ */
+export const parseClock = { ms: 0 };
+
+/** Parses `text`; a parse stopped in error recovery gives a reason (with the line it reached) instead of a tree. */
+function parseWithBudget(parser: TS.Parser, text: string): { tree?: Tree; stopped?: string } {
+  const start = process.cpuUsage();
+  try {
+    return parseWithin(parser, text, start);
+  } finally {
+    const used = process.cpuUsage(start);
+    parseClock.ms += (used.user + used.system) / 1000;
+  }
+}
+
+function parseWithin(parser: TS.Parser, text: string, start: NodeJS.CpuUsage): { tree?: Tree; stopped?: string } {
+  let at = -1;
+  const progressCallback = (state: TS.ParseState): boolean => {
+    if (!state.hasError) return false;
+    const used = process.cpuUsage(start);
+    if ((used.user + used.system) / 1000 <= PARSE_ERROR_BUDGET_MS) return false;
+    at = state.currentOffset;
+    return true;
+  };
+  const tree = parser.parse(text, null, { progressCallback } as unknown as TS.ParseOptions);
+  if (tree) return { tree: tree as unknown as Tree };
+  parser.reset(); // a stopped parse would otherwise resume on the next file
+  if (at < 0) return { stopped: 'tree-sitter returned no tree' };
+  // offsets count bytes of the UTF-16 input the parser reads
+  const line = new LineIndex(text.slice(0, Math.min(text.length, Math.floor(at / 2)))).lineCount;
+  return { stopped: `parsing stopped after ${PARSE_ERROR_BUDGET_MS} ms of CPU in error recovery, near line ${line} (a syntax error the parser cannot get past quickly); its pools are not checked, other files are still checked` };
+}
+
+/** Parses with a parser already loaded by `getParser` (for code that cannot await); undefined for a file too large or too broken to parse. */
 export function parseSync(id: LanguageId, text: string): Tree | undefined {
   const parser = parsers.get(id);
-  return parser ? ((parser.parse(text) ?? undefined) as unknown as Tree | undefined) : undefined;
+  if (!parser || tooLargeToParse(text)) return undefined;
+  return parseWithBudget(parser, text).tree;
+}
+
+/**
+ * Like parseSync, but a file the grammar cannot give a tree for (too large, or stopped in error
+ * recovery) throws an error that says why; undefined only when the grammar is not loaded yet.
+ */
+export function parseSyncOrThrow(id: LanguageId, text: string): Tree | undefined {
+  const parser = parsers.get(id);
+  if (!parser) return undefined;
+  const tooLarge = tooLargeToParse(text);
+  if (tooLarge) throw new Error(tooLarge);
+  const { tree, stopped } = parseWithBudget(parser, text);
+  if (!tree) throw new Error(stopped ?? `tree-sitter returned no tree for a ${id} file`);
+  return tree;
 }
 
 /**
@@ -120,10 +192,12 @@ export function reparseSync(id: LanguageId, text: string, old: Tree): Tree | und
 }
 
 export async function parse(id: LanguageId, text: string): Promise<Tree> {
+  const tooLarge = tooLargeToParse(text);
+  if (tooLarge) throw new Error(tooLarge);
   const parser = await getParser(id);
-  const tree = parser.parse(text);
-  if (!tree) throw new Error(`tree-sitter returned no tree for a ${id} file`);
-  return tree as unknown as Tree;
+  const { tree, stopped } = parseWithBudget(parser, text);
+  if (!tree) throw new Error(stopped ?? `tree-sitter returned no tree for a ${id} file`);
+  return tree;
 }
 
 /** Line starts of a text, for turning offsets into line/column. */

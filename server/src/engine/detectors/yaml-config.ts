@@ -8,6 +8,7 @@ import type { ProfileEnv } from '../envfiles';
 import type { DatabaseInfo, DatabaseKind, PoolModel, ProfileModel, Setting, Span } from '../model';
 import { parseDbUrl, maskUrl, maskSecrets } from '../urls';
 import { isAppConfigYaml, languageOf } from '../workspace';
+import { tooLargeToParse } from '../syntax';
 import { differences, evaluatorsFor, type TextDetector, type TextDetectorContext } from './types';
 
 /** Key names compared in snake case: `maxConnections` and `max-connections` are `max_connections`. */
@@ -298,6 +299,11 @@ export const yamlConfigDetector: TextDetector = {
   prefilter: /^[ \t-]*["']?(connection[_-]?pool|pool|database|db|datasource|sqlalchemy|max[_-]?connections|pool[_-]?size|max[_-]?overflow|min[_-]?connections|max[_-]?readers|max[_-]?writers|(pool|connection|acquire)[_-]?timeout)["']?[ \t]*:/im,
   detect(ctx: TextDetectorContext): PoolModel[] {
     const sections: Section[] = [];
+    const tooLarge = tooLargeToParse(ctx.text, 'YAML file', 'its pool sections are not read');
+    if (tooLarge) {
+      ctx.problem({ file: ctx.file, message: `not read: ${tooLarge}` });
+      return [];
+    }
     for (const doc of YAML.parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]) {
       // a document the parser had to recover is not read: its keys may be shifted (a merge
       // conflict's markers become part of a key); the file's other documents and other files are

@@ -1,0 +1,68 @@
+// Regression cases the fuzzer found (test/helpers/fuzz.ts), each reduced to its input: the engine
+// names the file, says what it did not read, and goes on with the other files.
+import * as assert from 'assert';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { check } from '../server/src/engine';
+import { MAX_PARSE_CHARS } from '../server/src/engine/syntax';
+import { relTo } from './helpers/fixtures';
+
+const POOL = 'from sqlalchemy import create_engine\nengine = create_engine("postgresql://app@db/app")\n';
+
+describe('robustness: inputs the fuzzer found', () => {
+  const dirs: string[] = [];
+  after(() => dirs.forEach((d) => fs.rmSync(d, { recursive: true, force: true })));
+  const ws = (files: Record<string, string | Buffer>) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-robust-'));
+    dirs.push(dir);
+    for (const [name, content] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), content);
+    }
+    return dir;
+  };
+  const problemsOf = async (dir: string) => (await check({ root: dir, rel: relTo(dir) })).problems.map((p) => ({ file: relTo(dir)(p.file), line: p.line === undefined ? undefined : p.line + 1, message: p.message }));
+
+  it('a syntax error deep in thousands of nested arguments is named with its line (the error search overflowed the stack)', async () => {
+    // fuzz: manyArgs form 3 in lib/db.js of missing-error-listener/negative-commonjs-listener-mock-and-string
+    const dir = ws({ 'lib/db.js': `const { Pool } = require('pg');\nconst pool = new Pool(${'*args, **kw, '.repeat(3659)}{ max: 5 });\n`, 'app.py': POOL });
+    const r = await check({ root: dir, rel: relTo(dir) });
+    assert.ok(r.problems.some((p) => relTo(dir)(p.file) === 'lib/db.js' && p.line === 1 && /syntax error/.test(p.message)), JSON.stringify(r.problems));
+    assert.ok(r.pools.some((p) => relTo(dir)(p.file) === 'app.py'), 'the other file is still checked');
+  });
+
+  it(`a source file over ${MAX_PARSE_CHARS / 1024} KB is named as not parsed, the rest is checked`, async () => {
+    // fuzz: 184 duplicated lines of 746 nested calls made a 418 KB module take 1.5 s of CPU
+    const big = POOL + `x = ${'f('.repeat(746)}${')'.repeat(746)}\n`.repeat(184);
+    const dir = ws({ 'gen/big.py': big, 'app.py': POOL });
+    const r = await check({ root: dir, rel: relTo(dir) });
+    assert.deepStrictEqual(r.pools.map((p) => relTo(dir)(p.file)), ['app.py']);
+    const ps = await problemsOf(dir);
+    assert.strictEqual(ps.length, 1, JSON.stringify(ps));
+    assert.strictEqual(ps[0].file, 'gen/big.py');
+    assert.match(ps[0].message, /^cannot parse: \d+ KB is over the 256 KB pool-lint parses in one source file .*its pools are not checked, other files are still checked$/);
+  });
+
+  it('a compose file with a thousand YAML errors on one line gives one problem with the count, at its position', async () => {
+    // fuzz: manyArgs form 2 (a call of `max: 1, ` x 3000 put before services:) gave 974 problems
+    const dir = ws({ 'compose.yaml': `\ncreate_engine(${'max: 1, '.repeat(3000)})\nservices:\n  api:\n    image: x\n`, 'app.py': POOL });
+    const ps = await problemsOf(dir);
+    assert.strictEqual(ps.length, 1, JSON.stringify(ps.slice(0, 3)));
+    assert.strictEqual(ps[0].file, 'compose.yaml');
+    assert.strictEqual(ps[0].line, 2);
+    assert.match(ps[0].message, /^YAML: .* \(and \d+ more errors\)$/);
+  });
+
+  it('YAML config and compose files over the limit are named as not read; the run goes on', async () => {
+    // fuzz: a 1.9 MB compose file took 1.8 s of CPU in the YAML parser
+    const filler = '# padding\n'.repeat(30_000);
+    const dir = ws({ 'config/app.yaml': `database:\n  pool_size: 5\n  max_overflow: 10\n${filler}`, 'docker-compose.yml': `services:\n  api:\n    image: x\n${filler}`, 'app.py': POOL });
+    const r = await check({ root: dir, rel: relTo(dir) });
+    assert.deepStrictEqual(r.pools.map((p) => relTo(dir)(p.file)), ['app.py']);
+    const ps = await problemsOf(dir);
+    assert.deepStrictEqual(ps.map((p) => p.file).sort(), ['config/app.yaml', 'docker-compose.yml']);
+    assert.ok(ps.find((p) => p.file === 'config/app.yaml')!.message.match(/^not read: \d+ KB is over the 256 KB pool-lint parses in one YAML file .*its pool sections are not read/));
+    assert.ok(ps.find((p) => p.file === 'docker-compose.yml')!.message.match(/^not read: \d+ KB is over the 256 KB pool-lint parses in one compose file .*its services are not counted/));
+  });
+});

@@ -369,14 +369,15 @@ export function startServer(connection: Connection): void {
     return hover;
   });
 
-  connection.onCodeAction(async ({ textDocument, range, context }) => {
+  connection.onCodeAction(async ({ textDocument, range: asked, context }) => {
     const t = await target(textDocument.uri);
     if (!t) return [];
+    const range = asked ?? { start: { line: 0, character: 0 }, end: { line: Number.MAX_SAFE_INTEGER, character: 0 } };
     const pos = new Positions(t.folder.ws);
     const ctx = editContext(t.folder, pos);
     const findings: Finding[] = t.folder.ws.findingsIn(t.file).filter((f) => f.span.line <= range.end.line && f.span.endLine >= range.start.line);
-    const actions = codeActions(t.folder.ws, t.file, findings, context.diagnostics.filter((d) => d.source === 'pool-lint'), ctx, t.folder.rel, context.only);
-    const only = context.only;
+    const actions = codeActions(t.folder.ws, t.file, findings, (context?.diagnostics ?? []).filter((d) => d.source === 'pool-lint'), ctx, t.folder.rel, context?.only);
+    const only = context?.only;
     if (!only || only.some((o) => FIX_ALL_KIND === o || FIX_ALL_KIND.startsWith(`${o}.`))) {
       const all = fixAllAction(t.folder.ws, t.file, ctx);
       if (all) actions.push(all);

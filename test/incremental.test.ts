@@ -108,6 +108,53 @@ describe('incremental workspace', () => {
     w.dispose();
   });
 
+  it('one-character edits of an open file: kept (spans shifted) when inside a token no detector read, detected again otherwise; always what a fresh check says', async () => {
+    const src = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-inc-src-'));
+    dirs.push(src);
+    const code = [
+      '# settings for the api',
+      'import os',
+      'from sqlalchemy import create_engine',
+      '',
+      'DATABASE_URL = os.getenv("DATABASE_URL", "postgresql://app@db/app")',
+      'engine = create_engine(DATABASE_URL, pool_size=5, max_overflow=10)',
+      '',
+      'def handler(request, limit=10):',
+      '    items = [x for x in request.items if x.id % 3 == 0]  # keep a third',
+      '    return items[:limit]',
+      '',
+    ].join('\n');
+    fs.writeFileSync(path.join(src, 'api.py'), code);
+    fs.writeFileSync(path.join(src, '.env'), 'DATABASE_URL=postgresql://app@db/app\n');
+    const { root, ws: w } = ws(src);
+    await w.scan();
+    const file = path.join(root, 'api.py');
+    w.openFile(file, fs.readFileSync(file, 'utf8'));
+    await w.update();
+    /** Inserts `ch` after the first `after`, told to the workspace as one incremental edit. */
+    const type = async (after: string, ch: string) => {
+      const text = w.text(file)!;
+      const at = text.indexOf(after) + after.length;
+      const before = text.slice(0, at).split('\n');
+      const point = { row: before.length - 1, column: before[before.length - 1].length };
+      w.changeFile(file, text.slice(0, at) + ch + text.slice(at), [{ startIndex: at, oldEndIndex: at, newEndIndex: at + ch.length, startPosition: point, oldEndPosition: point, newEndPosition: { row: point.row, column: point.column + ch.length } }]);
+      const r = await w.update();
+      assert.strictEqual(picture(w.result()), await fresh(w, root), `after typing ${JSON.stringify(ch)} after ${JSON.stringify(after)}`);
+      return r.kept.length === 1;
+    };
+    assert.strictEqual(await type('    ite', 'm'), true, 'an identifier in a function body nobody evaluates');
+    assert.strictEqual(await type('# keep a', 'n'), true, 'a comment');
+    assert.strictEqual(await type('# settings', 's'), true, 'a comment above the pool: every span after it shifts');
+    assert.strictEqual(w.poolsIn(file)[0].span.start, w.text(file)!.indexOf('create_engine('), 'the pool span moved with the text');
+    assert.strictEqual(await type('pool_size=5', '0'), false, 'a value the detector read');
+    assert.strictEqual(w.poolsIn(file)[0].profiles.development.settings.pool_size.value, 50);
+    assert.strictEqual(await type('DATABASE_UR', 'x'), false, 'a name the evaluation looked up');
+    assert.strictEqual(await type('def handle', 'd'), false, 'a function name: the evaluator reads the names a module defines');
+    assert.strictEqual(await type('    return item', 's'), true);
+    assert.strictEqual(await type('    ite', ' '), false, 'a space splits the token: the structure changes');
+    w.dispose();
+  });
+
   it('an imported Python module is a dependency: editing it re-analyses its importer', async () => {
     const src = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-inc-src-'));
     dirs.push(src);

@@ -13,10 +13,10 @@
 // re-analysed, when only the deployment changes only the fleet rules run again. Open files keep
 // their tree-sitter tree: an edit is `tree.edit` plus an incremental reparse.
 import * as path from 'path';
-import type { FileProblem, Finding, PoolModel, SeverityOverride } from './model';
+import type { FileProblem, Finding, PoolModel, SeverityOverride, Span } from './model';
 import { EnvResolver, type ReadFile } from './envfiles';
 import { loadConfig, defaultConfig, type EngineConfig } from './config';
-import { getParser, LineIndex, registerSource, parseSyncOrThrow, reparseSync, type LanguageId, type SyntaxNode, type Tree, type TreeEdit } from './syntax';
+import { getParser, LineIndex, registerSource, parseSyncOrThrow, reparseSync, tooLargeToParse, withReadLog, forgetSearches, type LanguageId, type ReadLog, type SyntaxNode, type Tree, type TreeEdit } from './syntax';
 import { PythonModules } from './python/modules';
 import { walk, readText, languageOf, isEnvFile, wouldWalk, MAX_FILE_BYTES, type WalkStats } from './workspace';
 import { pinnedVersions } from './versions';
@@ -67,6 +67,20 @@ interface FileState {
   envSig?: string;
   parsed: boolean;
   binary: boolean;
+  /** What the last detection of this open file read of its tree (for the one-token edit cutoff). */
+  read?: { ranges: number[]; types: Set<string>; wholeText: boolean; detectors: string };
+  /** The one edit since the last analysis when it stays inside one token; null when not. */
+  tokenEdit?: TokenEdit | null;
+}
+
+/** An edit inside one leaf token that keeps the token's kind (an identifier stays an identifier). */
+interface TokenEdit {
+  oldEnd: number;
+  delta: number;
+  leafStart: number;
+  leafEnd: number;
+  leafType: string;
+  line: number;
 }
 
 interface Global {
@@ -90,6 +104,8 @@ export interface UpdateResult {
   changed: Set<string>;
   /** Files analysed again. */
   analysed: string[];
+  /** Of those, the files whose pools were kept by the one-token edit cutoff (no detector ran). */
+  kept: string[];
   /** Whether every file was analysed again. */
   full: boolean;
 }
@@ -119,17 +135,37 @@ export class Workspace {
   private tracking: Set<string> | undefined;
   /** Per file, the per-pool rules' findings of the pools written in it. */
   private readonly poolFindings = new Map<string, Finding[]>();
+  /** Reverse of each file's dependencies: a file to the files whose analysis read it. */
+  private readonly dependents = new Map<string, Set<string>>();
   private fleet: Finding[] = [];
   private byFile = new Map<string, Finding[]>();
   private queue: Promise<unknown> = Promise.resolve();
   private overrides: ConfigOverrides | undefined;
+  private poolCache: PoolModel[] | undefined;
+  private problemCache: FileProblem[] | undefined;
+  /** Kept between updates (its rule contexts per pool); renewed when configuration or env files change. */
+  private runner: RuleRunner | undefined;
   private readonly loggedLarge = new Set<string>();
   private scanned = false;
+  /**
+   * The source files text detectors may link config to. The same array is handed to every
+   * analysis until a source appears or goes away, or an edit adds or removes a quoted string in
+   * one (detectors may cache per array what sources quote, as yaml-config does).
+   */
+  private sourceList: string[] = [];
+  private quotesChanged = false;
 
   constructor(private readonly opts: WorkspaceOptions) {
     this.root = path.resolve(opts.root);
     this.base = opts.read ?? readText;
-    this.rel = opts.rel ?? ((f: string) => path.relative(this.root, f).split(path.sep).join('/') || '.');
+    const rel = opts.rel ?? ((f: string) => path.relative(this.root, f).split(path.sep).join('/') || '.');
+    // rules name files in every message, the fleet rule every pool's: one path computation per file
+    const rels = new Map<string, string>();
+    this.rel = (f: string) => {
+      let r = rels.get(f);
+      if (r === undefined) rels.set(f, (r = rel(f)));
+      return r;
+    };
     this.overrides = opts.overrides;
   }
 
@@ -169,6 +205,8 @@ export class Workspace {
 
   /** An editor buffer: its text wins over the disk until it is closed. */
   openFile(file: string, text: string): void {
+    this.noteQuotes(file, this.text(file), text);
+    this.noTokenEdit(file);
     this.openFiles.add(file);
     this.overlays.set(file, text);
     this.markDirty(file);
@@ -180,7 +218,11 @@ export class Workspace {
    * file's tree be edited and reparsed incrementally; without them the file is parsed afresh.
    */
   changeFile(file: string, text: string, edits?: TreeEdit[]): void {
+    const before = this.text(file);
+    this.noteQuotes(file, before, text, edits?.length === 1 ? edits[0] : undefined);
     const kept = this.trees.get(file);
+    const st = this.states.get(file);
+    if (st) st.tokenEdit = st.tokenEdit === undefined && kept && edits?.length === 1 && before !== undefined ? tokenEdit(kept.tree, kept.language, before, text, edits[0]) : null;
     if (kept) {
       if (edits) for (const e of edits) kept.tree.edit(e);
       else {
@@ -193,8 +235,11 @@ export class Workspace {
   }
 
   closeFile(file: string): void {
+    const buffer = this.overlays.get(file);
     this.openFiles.delete(file);
     this.overlays.delete(file);
+    this.noteQuotes(file, buffer, this.text(file));
+    this.noTokenEdit(file);
     const kept = this.trees.get(file);
     if (kept) {
       kept.tree.delete();
@@ -207,8 +252,10 @@ export class Workspace {
   filesChanged(events: FileEvent[]): void {
     for (const e of events) {
       const file = path.resolve(e.file);
+      if (!this.overlays.has(file)) this.noteQuotes(file, this.disk.get(file), e.type === 'deleted' ? undefined : this.base(file));
       this.disk.delete(file);
       this.markDirty(file);
+      if (!this.overlays.has(file)) this.noTokenEdit(file);
       if (e.type === 'created') {
         this.deleted.delete(file);
         this.created.add(file);
@@ -223,6 +270,23 @@ export class Workspace {
   setOverrides(overrides: ConfigOverrides | undefined): void {
     this.overrides = overrides;
     this.reconfigure = true;
+  }
+
+  private noTokenEdit(file: string): void {
+    const st = this.states.get(file);
+    if (st) st.tokenEdit = null;
+  }
+
+  /** Whether an edit of a source file adds or removes a quoted string (text detectors link config to code by them). */
+  private noteQuotes(file: string, before: string | undefined, after: string | undefined, edit?: TreeEdit): void {
+    if (this.quotesChanged || !languageOf(file) || before === after) return;
+    if (before === undefined || after === undefined) {
+      this.quotesChanged = true;
+      return;
+    }
+    const a = edit ? quotedOnLines(before, edit.startIndex, edit.oldEndIndex) : quotedOnLines(before, 0, before.length);
+    const b = edit ? quotedOnLines(after, edit.startIndex, edit.newEndIndex) : quotedOnLines(after, 0, after.length);
+    if (a.size !== b.size || [...a].some((q) => !b.has(q))) this.quotesChanged = true;
   }
 
   private markDirty(file: string): void {
@@ -266,7 +330,15 @@ export class Workspace {
   }
 
   pools(): PoolModel[] {
-    return this.order.flatMap((f) => this.states.get(f)?.pools ?? []);
+    if (!this.poolCache) {
+      const out: PoolModel[] = [];
+      for (const f of this.order) {
+        const ps = this.states.get(f)?.pools;
+        if (ps?.length) out.push(...ps);
+      }
+      this.poolCache = out;
+    }
+    return this.poolCache;
   }
 
   /** Findings located in a file (a pool's finding may sit in the .env line that sets its value). */
@@ -292,12 +364,26 @@ export class Workspace {
     return [...(this.states.get(file)?.deps ?? [])];
   }
 
+  /** Every problem, each with its file. */
+  problems(): FileProblem[] {
+    return this.allProblems();
+  }
+
+  /** Findings by severity, without sorting them. */
+  counts(): { error: number; warning: number; info: number } {
+    const c = { error: 0, warning: 0, info: 0 };
+    for (const list of this.byFile.values()) for (const f of list) c[f.severity]++;
+    return c;
+  }
+
   private allProblems(): FileProblem[] {
+    if (this.problemCache) return this.problemCache;
     const g = this.g;
     const problems = [...(g?.configProblems ?? []), ...this.walkProblems, ...(g?.composeProblems ?? [])];
     for (const f of this.order) problems.push(...(this.states.get(f)?.problems ?? []));
     problems.push(...(g?.env.problems ?? []));
-    return dedupeProblems(problems);
+    this.problemCache = dedupeProblems(problems);
+    return this.problemCache;
   }
 
   /** The whole state in the shape `check()` returns. */
@@ -336,16 +422,21 @@ export class Workspace {
       for (const st of this.states.values()) this.forget(st.file);
       this.states.clear();
       this.order = files;
+      this.poolCache = undefined;
+      this.problemCache = undefined;
+      this.runner = undefined;
+      this.dependents.clear();
       for (const f of files) this.states.set(f, newState(f));
       this.g = await this.buildGlobal(config);
       this.dirty.clear();
       this.created.clear();
       this.deleted.clear();
       this.reconfigure = false;
-      const sources = this.sources();
+      this.sourceList = this.sources();
+      this.quotesChanged = false;
       let last = performance.now();
       for (let i = 0; i < files.length; i++) {
-        await this.analyse(files[i], sources);
+        await this.analyse(files[i], this.sourceList);
         if (performance.now() - last > 15) {
           progress?.(i + 1, files.length);
           await yieldToEventLoop();
@@ -355,18 +446,21 @@ export class Workspace {
       progress?.(files.length, files.length);
       this.scanned = true;
       this.runRules(files, true);
-      return { changed: new Set([...files, ...this.byFile.keys()]), analysed: files, full: true };
+      return { changed: new Set([...files, ...this.byFile.keys()]), analysed: files, kept: [], full: true };
     }
   }
 
   /** Applies the pending changes: re-analyses the files they affect and re-runs the rules. */
   update(): Promise<UpdateResult> {
     return this.exclusive(async () => {
-      if (!this.g || (!this.pending && this.created.size === 0 && this.deleted.size === 0)) return { changed: new Set<string>(), analysed: [], full: false };
+      if (!this.g || (!this.pending && this.created.size === 0 && this.deleted.size === 0)) return { changed: new Set<string>(), analysed: [], kept: [], full: false };
+      this.problemCache = undefined;
       const dirty = new Set(this.dirty);
       const created = new Set(this.created);
       const deleted = new Set(this.deleted);
       const reconfigure = this.reconfigure;
+      const quotesChanged = this.quotesChanged;
+      this.quotesChanged = false;
       this.dirty.clear();
       this.created.clear();
       this.deleted.clear();
@@ -383,6 +477,7 @@ export class Workspace {
       for (const f of deleted) {
         if (this.states.has(f) && !this.overlays.has(f)) {
           this.forget(f);
+          this.setDeps(this.states.get(f)!, new Set());
           this.states.delete(f);
           this.order = this.order.filter((x) => x !== f);
           changed.add(f);
@@ -396,7 +491,10 @@ export class Workspace {
           setChanged = true;
         }
       }
-      if (setChanged) this.order.sort(compareWalkOrder);
+      if (setChanged) {
+        this.order.sort(compareWalkOrder);
+        this.poolCache = undefined;
+      }
       // global inputs
       const globalHit = reconfigure || [...dirty].some((f) => this.g!.deps.has(f) || isComposeFile(f));
       let full = false;
@@ -420,27 +518,32 @@ export class Workspace {
         for (const f of created) if (this.states.has(f)) affected.add(f);
         const dirs = new Set([...created, ...deleted].map((f) => path.dirname(f)));
         const envish = globalHit || [...dirty].some((f) => isEnvFile(path.basename(f)));
-        for (const st of this.states.values()) {
+        // the files that read a changed file: from the reverse index
+        for (const d of dirty) for (const f of this.dependents.get(d) ?? []) if (this.states.has(f)) affected.add(f);
+        const scanAll = dirs.size > 0 || setChanged || quotesChanged || envish;
+        for (const st of scanAll ? this.states.values() : []) {
           if (affected.has(st.file)) continue;
           let hit = false;
-          for (const d of dirty) if (st.deps.has(d)) hit = true;
           // a file created or deleted beside one this file read (a crate's new module, say)
           if (!hit && dirs.size) for (const d of st.deps) if (dirs.has(path.dirname(d))) hit = true;
-          // a text detector links config to the workspace's source files: a new or removed one matters
-          if (!hit && setChanged && st.pools.length && !languageOf(st.file)) hit = true;
+          // a text detector links config to the workspace's source files by the strings they
+          // quote: a source that appears, goes away or quotes differently matters to each of them
+          if (!hit && (setChanged || quotesChanged) && st.pools.length && !languageOf(st.file)) hit = true;
           if (!hit && envish && st.envSig !== undefined && this.envSig(st.file) !== st.envSig) hit = true;
           if (hit) affected.add(st.file);
         }
         if ([...dirty].some((f) => !languageOf(f))) rulesAll = true; // .env.example and ignore comments in config files
       }
-      const list = this.order.filter((f) => affected.has(f));
-      const sources = this.sources();
+      const list = affected.size > 64 ? this.order.filter((f) => affected.has(f)) : [...affected].sort(compareWalkOrder);
+      if (setChanged || quotesChanged || full) this.sourceList = this.sources();
+      const kept: string[] = [];
       for (const f of list) {
-        await this.analyse(f, sources);
+        if (await this.analyse(f, this.sourceList)) kept.push(f);
         changed.add(f);
       }
+      if (rulesAll || globalHit) this.runner = undefined;
       for (const c of this.runRules(list, rulesAll)) changed.add(c);
-      return { changed, analysed: list, full };
+      return { changed, analysed: list, kept, full };
     });
   }
 
@@ -512,21 +615,28 @@ export class Workspace {
   }
 
   /** Analyses one file: its pools and problems, and what it read. */
-  private async analyse(file: string, sources: string[]): Promise<void> {
+  /** Analyses one file; true when the one-token edit cutoff kept its pools. */
+  private async analyse(file: string, sources: string[]): Promise<boolean> {
     const st = this.states.get(file);
-    if (!st) return;
+    if (!st) return false;
     const language = languageOf(file);
     const text0 = this.text(file);
     const detectors = language && text0 !== undefined ? this.opts.detectors.filter((d) => d.languages.includes(language) && d.prefilter.test(text0)) : [];
     // the grammar loads before the analysis starts, so the analysis itself never awaits
     if (language && detectors.length) await getParser(language);
+    const te = st.tokenEdit;
+    st.tokenEdit = undefined;
+    if (te && st.read && this.keepAfterTokenEdit(st, te, detectors.map((d) => d.id).join(','))) return true;
     const g = this.g!;
     const deps = new Set<string>();
+    this.poolCache = undefined;
+    this.problemCache = undefined;
     st.pools = [];
     st.problems = [];
     st.parsed = false;
     st.binary = false;
     st.envSig = undefined;
+    st.read = undefined;
     this.tracking = deps;
     const problem = (p: FileProblem) => st.problems.push(p);
     const modules = new PythonModules(this.root, this.read, this.moduleTrees);
@@ -534,11 +644,11 @@ export class Workspace {
       const text = this.read(file);
       if (text === undefined) {
         st.binary = true;
-        return;
+        return false;
       }
       if (text.length > MAX_FILE_BYTES) {
         this.logLarge(file);
-        return;
+        return false;
       }
       const ctxBase = { file, text, env: g.env, profiles: g.profiles, versions: g.versions, rel: this.rel, read: this.read };
       if (!language) {
@@ -547,11 +657,11 @@ export class Workspace {
           st.parsed = true;
           this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines: new LineIndex(text), sources, problem }));
         }
-        return;
+        return false;
       }
       if (detectors.length === 0) {
         if (!this.openFiles.has(file)) this.disk.delete(file); // no pool here: keep no copy of its text
-        return;
+        return false;
       }
       st.parsed = true;
       let tree: Tree | undefined;
@@ -559,11 +669,11 @@ export class Workspace {
         tree = this.parse(file, language, text);
       } catch (e) {
         problem({ file, message: `cannot parse: ${(e as Error).message}` });
-        return;
+        return false;
       }
       if (!tree) {
         problem({ file, message: `cannot parse: tree-sitter returned no tree for a ${language} file` });
-        return;
+        return false;
       }
       try {
         const lines = new LineIndex(text);
@@ -573,27 +683,104 @@ export class Workspace {
           const pos = err ? lines.position(err.startIndex) : undefined;
           problem({ file, line: pos?.line, column: pos?.column, message: 'syntax error; pools in the rest of the file are still checked' });
         }
+        // an open file's detection notes what it reads of the tree: a later edit inside one token
+        // nobody read keeps the result (keepAfterTokenEdit)
+        const log: ReadLog | undefined = this.openFiles.has(file) && !tree.rootNode.hasError ? { tree, ranges: [], types: new Set(), wholeText: false } : undefined;
+        const ctx = { ...ctxBase, lines, tree, modules, root: this.root };
+        if (log) Object.defineProperty(ctx, 'text', { get: () => ((log.wholeText = true), text) });
         for (const d of detectors) {
-          this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines, tree: tree!, modules, root: this.root }));
+          this.runDetector(st, d.id, () => (log ? withReadLog(log, () => d.detect(ctx)) : d.detect(ctx)));
         }
+        if (log && st.problems.length === 0) st.read = { ranges: mergeRanges(log.ranges), types: log.types, wholeText: log.wholeText, detectors: detectors.map((d) => d.id).join(',') };
       } finally {
-        if (!this.openFiles.has(file)) tree.delete();
+        if (!this.openFiles.has(file)) {
+          forgetSearches(tree);
+          tree.delete();
+        }
       }
     } finally {
       this.tracking = undefined;
       modules.dispose();
       deps.delete(file);
-      st.deps = deps;
+      this.setDeps(st, deps);
+      // source files read by this analysis (a config's readers, imported modules) are read again
+      // when needed rather than kept: only files with pools, open buffers and config stay in memory
+      for (const d of deps) if (languageOf(d) && !this.openFiles.has(d) && !this.states.get(d)?.pools.length) this.disk.delete(d);
       if (st.parsed) {
         st.envSig = this.envSig(file);
-        for (const p of g.profiles) for (const f of g.env.filesFor(file, p)) if (f.file !== file) deps.add(f.file);
+        for (const p of g.profiles) {
+          for (const f of g.env.filesFor(file, p)) {
+            if (f.file === file) continue;
+            deps.add(f.file);
+            let set = this.dependents.get(f.file);
+            if (!set) this.dependents.set(f.file, (set = new Set()));
+            set.add(file);
+          }
+        }
       }
+    }
+    return false;
+  }
+
+  /**
+   * The early cutoff: an edit inside one token (an identifier, a comment, a number) that keeps the
+   * token's kind, that no range the last detection read overlaps, of a type it never searched
+   * for, in a file whose detection never read its whole text, cannot change what the detectors
+   * saw. The pools are kept with their spans shifted; the tree was told of the edit and is
+   * reparsed at the next full analysis.
+   */
+  private keepAfterTokenEdit(st: FileState, te: TokenEdit, detectors: string): boolean {
+    const read = st.read!;
+    if (read.wholeText || read.detectors !== detectors || read.types.has(te.leafType) || st.problems.length) return false;
+    const r = read.ranges;
+    for (let i = 0; i < r.length; i += 2) if (r[i] < te.leafEnd && r[i + 1] > te.leafStart) return false;
+    const spans: Span[] = [];
+    const seen = new Set<object>();
+    const collect = (o: unknown): void => {
+      if (!o || typeof o !== 'object' || seen.has(o)) return;
+      seen.add(o);
+      if (Array.isArray(o)) return o.forEach(collect);
+      const x = o as Partial<Span>;
+      if (typeof x.file === 'string' && typeof x.start === 'number' && typeof x.end === 'number' && typeof x.line === 'number') {
+        if (x.file === st.file) spans.push(x as Span);
+        return;
+      }
+      for (const v of Object.values(o)) collect(v);
+    };
+    collect(st.pools);
+    // a span touching the token, or a pool on its line (its id holds its column), is not kept
+    if (spans.some((x) => x.start <= te.leafEnd && x.end >= te.leafStart)) return false;
+    if (st.pools.some((p) => p.span.line === te.line)) return false;
+    for (const x of spans) {
+      if (x.start >= te.oldEnd) {
+        if (x.line === te.line) x.column += te.delta;
+        x.start += te.delta;
+      }
+      if (x.end >= te.oldEnd) {
+        if (x.endLine === te.line) x.endColumn += te.delta;
+        x.end += te.delta;
+      }
+    }
+    for (let i = 0; i < r.length; i++) if (r[i] >= te.oldEnd) r[i] += te.delta;
+    return true; // the same pool objects: the pool list stays valid
+  }
+
+  /** A file's dependencies, and the reverse index from each dependency to the files that read it. */
+  private setDeps(st: FileState, deps: Set<string>): void {
+    for (const d of st.deps) this.dependents.get(d)?.delete(st.file);
+    st.deps = deps;
+    for (const d of deps) {
+      let set = this.dependents.get(d);
+      if (!set) this.dependents.set(d, (set = new Set()));
+      set.add(st.file);
     }
   }
 
   /** Parses a file; an open file's tree is kept and reparsed incrementally from its edits. */
   private parse(file: string, language: LanguageId, text: string): Tree | undefined {
     if (!this.openFiles.has(file)) return parseSyncOrThrow(language, text);
+    const tooLarge = tooLargeToParse(text);
+    if (tooLarge) throw new Error(tooLarge);
     const kept = this.trees.get(file);
     const tree = kept && kept.language === language ? reparseSync(language, text, kept.tree) : parseSyncOrThrow(language, text);
     if (kept && kept.tree !== tree) kept.tree.delete();
@@ -626,7 +813,7 @@ export class Workspace {
   private runRules(files: string[], all: boolean): Set<string> {
     const g = this.g!;
     const changed = new Set<string>();
-    const runner = new RuleRunner(g.config, (f) => this.text(f), this.rel, g.env, this.opts.rules);
+    const runner = (this.runner ??= new RuleRunner(g.config, (f) => this.text(f), this.rel, g.env, this.opts.rules));
     const redo = all ? this.order : files;
     for (const f of redo) {
       const before = this.poolFindings.get(f) ?? [];
@@ -642,9 +829,17 @@ export class Workspace {
     for (const f of files) if (!this.states.has(f)) this.poolFindings.delete(f);
     const fleetBefore = this.fleet;
     this.fleet = runner.fleetFindings(this.pools(), g.deployment);
-    for (const x of [...fleetBefore, ...this.fleet]) changed.add(x.span.file);
+    // the fleet rule names every pool: only the files whose fleet findings read differently changed
+    const print = (list: Finding[]) => {
+      const m = new Map<string, string>();
+      for (const x of list) m.set(x.span.file, `${m.get(x.span.file) ?? ''}|${x.rule}:${x.span.start}:${x.span.end}:${x.severity}:${x.profile}:${x.message}`);
+      return m;
+    };
+    const a = print(fleetBefore);
+    const b = print(this.fleet);
+    for (const f of new Set([...a.keys(), ...b.keys()])) if (a.get(f) !== b.get(f)) changed.add(f);
     const byFile = new Map<string, Finding[]>();
-    for (const x of [...this.poolFindingsInOrder(), ...this.fleet]) {
+    for (const x of [...[...this.poolFindings.values()].flat(), ...this.fleet]) {
       const list = byFile.get(x.span.file);
       if (list) list.push(x);
       else byFile.set(x.span.file, [x]);
@@ -660,6 +855,61 @@ export class Workspace {
     for (const t of this.moduleTrees.values()) t?.delete();
     this.moduleTrees.clear();
   }
+}
+
+const KEYWORDS: Record<string, Set<string>> = {
+  python: new Set('False None True and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield match case type _ print exec'.split(' ')),
+  javascript: new Set('break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof new return super switch this throw try typeof var void while with yield let static enum await implements package protected interface private public async of get set from as null true false undefined type declare abstract readonly namespace module keyof infer is satisfies override unique asserts accessor require'.split(' ')),
+  rust: new Set('as async await break const continue crate dyn else enum extern false fn for if impl in let loop match mod move mut pub ref return self Self static struct super trait true type unsafe use where while union macro_rules default gen try yield'.split(' ')),
+};
+const IDENTIFIERS = new Set(['identifier', 'property_identifier', 'shorthand_property_identifier', 'type_identifier', 'field_identifier', 'shorthand_field_identifier']);
+
+/**
+ * The edit as a TokenEdit when it stays inside one leaf token and the token keeps its kind (an
+ * identifier that is still an identifier and not a keyword, a line comment still one line, a
+ * decimal integer still one); null otherwise. Reads the tree before it is told of the edit.
+ */
+function tokenEdit(tree: Tree, language: LanguageId, before: string, after: string, e: TreeEdit): TokenEdit | null {
+  const removed = before.slice(e.startIndex, e.oldEndIndex);
+  const inserted = after.slice(e.startIndex, e.newEndIndex);
+  if (/[\r\n]/.test(removed + inserted) || e.startPosition.row !== e.oldEndPosition.row) return null;
+  const leaf = tree.rootNode.descendantForIndex(e.startIndex, e.oldEndIndex);
+  if (!leaf || leaf.childCount > 0 || leaf.startIndex > e.startIndex || leaf.endIndex < e.oldEndIndex) return null;
+  const token = before.slice(leaf.startIndex, e.startIndex) + inserted + before.slice(e.oldEndIndex, leaf.endIndex);
+  const lang = language === 'python' ? 'python' : language === 'rust' ? 'rust' : 'javascript';
+  let ok = false;
+  if (IDENTIFIERS.has(leaf.type)) ok = (lang === 'javascript' ? /^[A-Za-z_$][\w$]*$/ : /^[A-Za-z_][A-Za-z0-9_]*$/).test(token) && !KEYWORDS[lang].has(token);
+  else if (leaf.type === 'comment' || leaf.type === 'line_comment') ok = lang === 'python' ? /^#[^\r\n]*$/.test(token) : /^\/\/[^\r\n]*$/.test(token);
+  else if (leaf.type === 'integer' || leaf.type === 'number' || leaf.type === 'integer_literal') ok = /^[1-9][0-9]*$|^0$/.test(token) && /^[1-9][0-9]*$|^0$/.test(leaf.text);
+  if (!ok) return null;
+  return { oldEnd: e.oldEndIndex, delta: inserted.length - removed.length, leafStart: leaf.startIndex, leafEnd: leaf.endIndex, leafType: leaf.type, line: leaf.startPosition.row };
+}
+
+/** Sorted, merged start/end pairs. */
+function mergeRanges(flat: number[]): number[] {
+  const pairs: [number, number][] = [];
+  for (let i = 0; i < flat.length; i += 2) pairs.push([flat[i], flat[i + 1]]);
+  pairs.sort((a, b) => a[0] - b[0]);
+  const out: number[] = [];
+  for (const [a, b] of pairs) {
+    if (out.length && a <= out[out.length - 1]) out[out.length - 1] = Math.max(out[out.length - 1], b);
+    else out.push(a, b);
+  }
+  return out;
+}
+
+/** The quoted words (strings that could name a config key) on the lines from `start` to `end` of a text. */
+function quotedOnLines(text: string, start: number, end: number): Set<string> {
+  const from = text.lastIndexOf('\n', start - 1) + 1;
+  let to = text.indexOf('\n', end);
+  if (to < 0) to = text.length;
+  const out = new Set<string>();
+  const re = /(['"`])([\w.-]{1,200})\1/g;
+  const chunk = text.slice(from, to);
+  for (let m = re.exec(chunk); m; m = re.exec(chunk)) out.add(m[2]);
+  // a quote typed or deleted changes what the rest of the file quotes
+  out.add(`\u0000${chunk.match(/['"`]/g)?.length ?? 0}`);
+  return out;
 }
 
 function newState(file: string): FileState {

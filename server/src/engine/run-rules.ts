@@ -6,7 +6,6 @@ import type { EngineConfig } from './config';
 import type { Rule, RuleContext, RuleFinding } from './rule';
 import type { Deployment } from './deployment';
 import { FixBuilder } from './fixes';
-import { LineIndex } from './syntax';
 import { maskSecrets } from './urls';
 
 /**
@@ -29,8 +28,7 @@ export function compareFindings(a: Finding, b: Finding): number {
 /** One run of the rules against one state of the files (the reader's). */
 export class RuleRunner {
   readonly fixes: FixBuilder;
-  private readonly lineCache = new Map<string, LineIndex>();
-  private readonly contexts = new Map<PoolModel, Map<string, RuleContext>>();
+  private readonly contexts = new WeakMap<PoolModel, Map<string, RuleContext>>();
   private readonly active: Rule[];
 
   constructor(
@@ -44,13 +42,14 @@ export class RuleRunner {
     this.active = rules.filter((r) => config.rules[r.meta.id] !== 'off');
   }
 
-  private lineOf(file: string, line: number): string {
-    let li = this.lineCache.get(file);
-    if (!li) {
-      li = new LineIndex(this.read(file) ?? '');
-      this.lineCache.set(file, li);
-    }
-    return li.text.slice(li.lineStart(line), li.lineEnd(line));
+  /** The line holding an offset (no line index: a long file costs only its one line). */
+  private lineAt(file: string, offset: number): string {
+    const text = this.read(file) ?? '';
+    const start = text.lastIndexOf('\n', offset - 1) + 1;
+    let end = text.indexOf('\n', offset);
+    if (end < 0) end = text.length;
+    if (end > start && text.charCodeAt(end - 1) === 13) end--;
+    return text.slice(start, end);
   }
 
   /** One rule context per pool and profile, built once (the .env.example lookup walks folders). */
@@ -79,7 +78,7 @@ export class RuleRunner {
       flush: () => {
         for (const { f, profiles } of byKey.values()) {
           f.profile = profiles.length === profileCount ? null : profiles.join(',');
-          if (!ignoredOnLine(this.lineOf(f.span.file, f.span.line), f.rule)) out.push(f);
+          if (!ignoredOnLine(this.lineAt(f.span.file, f.span.start), f.rule)) out.push(f);
         }
       },
     };

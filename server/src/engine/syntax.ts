@@ -27,8 +27,9 @@ export interface SyntaxNode {
   readonly parent: SyntaxNode | null;
   readonly tree: Tree;
   readonly children: SyntaxNode[];
-  readonly namedChildren: SyntaxNode[];
   readonly childCount: number;
+  descendantForIndex(start: number, end?: number): SyntaxNode | null;
+  readonly namedChildren: SyntaxNode[];
   child(index: number): SyntaxNode | null;
   childForFieldName(field: string): SyntaxNode | null;
   childrenForFieldName(field: string): SyntaxNode[];
@@ -99,9 +100,80 @@ export async function getParser(id: LanguageId): Promise<TS.Parser> {
       parser = new treeSitter.Parser();
       parser.setLanguage(lang);
       parsers.set(id, parser);
+      const probe = parser.parse('');
+      if (probe) {
+        instrument(Object.getPrototypeOf(probe.rootNode) as object);
+        probe.delete();
+      }
     }
   }
   return parser;
+}
+
+/**
+ * What a detection read of one tree: the ranges of the nodes whose text it took, and the node
+ * types it searched for. An edit inside one token that lies in none of those ranges, is of none of
+ * those types and leaves the token's kind alone cannot change what the detection saw, so the
+ * workspace can keep its result (shifted) instead of detecting again.
+ */
+export interface ReadLog {
+  tree: Tree;
+  /** start, end pairs. */
+  ranges: number[];
+  types: Set<string>;
+  /** The detection read the whole text (a regex over the file): no edit can be ruled out. */
+  wholeText: boolean;
+}
+
+let readLog: ReadLog | undefined;
+const rootSearches = new WeakMap<Tree, { root: number; found: Map<string, SyntaxNode[]> }>();
+let instrumented = false;
+
+/** Wraps Node's `text` and `descendantsOfType` once, to note reads while a ReadLog is active (a branch otherwise). */
+function instrument(proto: object): void {
+  if (instrumented) return;
+  instrumented = true;
+  const text = Object.getOwnPropertyDescriptor(proto, 'text');
+  const dot = (proto as { descendantsOfType?: (...a: unknown[]) => unknown }).descendantsOfType;
+  if (!text?.get || !dot) return;
+  const get = text.get;
+  Object.defineProperty(proto, 'text', {
+    configurable: true,
+    get(this: SyntaxNode) {
+      if (readLog && this.tree === readLog.tree) readLog.ranges.push(this.startIndex, this.endIndex);
+      return get.call(this);
+    },
+  });
+  (proto as { descendantsOfType: (...a: unknown[]) => unknown }).descendantsOfType = function (this: SyntaxNode, ...args: unknown[]) {
+    const types = args[0] as string | string[];
+    if (readLog && this.tree === readLog.tree) for (const t of Array.isArray(types) ? types : [types]) readLog.types.add(t);
+    // the whole tree is searched once per type list: detectors and each profile's evaluator ask
+    // the same questions of the root (imports, calls, global statements), and a tree never changes
+    if (args.length > 1) return dot.apply(this, args);
+    let memo = rootSearches.get(this.tree);
+    if (!memo) rootSearches.set(this.tree, (memo = { root: this.tree.rootNode.id, found: new Map() }));
+    if (this.id !== memo.root) return dot.apply(this, args);
+    const key = Array.isArray(types) ? types.join('\u0000') : types;
+    let found = memo.found.get(key);
+    if (!found) memo.found.set(key, (found = dot.apply(this, args) as SyntaxNode[]));
+    return found.slice();
+  };
+}
+
+/** Drops the remembered root searches of a tree about to be deleted. */
+export function forgetSearches(tree: Tree): void {
+  rootSearches.delete(tree);
+}
+
+/** Runs `fn` noting what it reads of `log.tree`. */
+export function withReadLog<T>(log: ReadLog, fn: () => T): T {
+  const saved = readLog;
+  readLog = log;
+  try {
+    return fn();
+  } finally {
+    readLog = saved;
+  }
 }
 
 /**

@@ -92,6 +92,8 @@ export interface StatusParams {
   findings: { error: number; warning: number; info: number };
   /** Files analysed by the last scan or update. */
   analysed: number;
+  /** Of those, files whose pools were kept without running a detector (an edit inside one token nobody read). */
+  kept: number;
   /** Server-side time of the last scan or update, in ms (edit received to diagnostics sent). */
   elapsedMs: number;
 }

@@ -101,7 +101,7 @@ export function startServer(connection: Connection): void {
   const folders: Folder[] = [];
   const docs = new Map<string, TextDocument>(); // by file path
   let caps: ClientCapabilities = {};
-  let lastStatus: StatusParams = { scanning: true, pools: 0, findings: { error: 0, warning: 0, info: 0 }, analysed: 0, elapsedMs: 0 };
+  let lastStatus: StatusParams = { scanning: true, pools: 0, findings: { error: 0, warning: 0, info: 0 }, analysed: 0, kept: 0, elapsedMs: 0 };
 
   const log = (m: string) => connection.console.log(maskSecrets(m));
   const warn = (m: string) => connection.console.warn(maskSecrets(m));
@@ -158,15 +158,18 @@ export function startServer(connection: Connection): void {
 
   // ---- diagnostics -----------------------------------------------------------------------
 
-  const sendStatus = (elapsedMs: number, analysed: number) => {
+  const sendStatus = (elapsedMs: number, analysed: number, kept = 0) => {
     const counts = { error: 0, warning: 0, info: 0 };
     let pools = 0;
     for (const f of folders) {
       if (!f.enabled) continue;
       pools += f.ws.pools().length;
-      for (const x of f.ws.findings()) counts[x.severity]++;
+      const c = f.ws.counts();
+      counts.error += c.error;
+      counts.warning += c.warning;
+      counts.info += c.info;
     }
-    lastStatus = { scanning: folders.some((f) => !f.scanned), pools, findings: counts, analysed, elapsedMs };
+    lastStatus = { scanning: folders.some((f) => !f.scanned), pools, findings: counts, analysed, kept, elapsedMs };
     void connection.sendNotification(STATUS_NOTIFICATION, lastStatus);
   };
 
@@ -174,7 +177,7 @@ export function startServer(connection: Connection): void {
     const pos = new Positions(folder.ws);
     const problems = new Map<string, Diagnostic[]>();
     if (folder.enabled) {
-      for (const p of folder.ws.result().problems) {
+      for (const p of folder.ws.problems()) {
         if (!isInside(p.file, folder.root) || p.file === folder.root) continue;
         problems.set(p.file, [...(problems.get(p.file) ?? []), problemDiagnostic(p)]);
       }
@@ -234,7 +237,7 @@ export function startServer(connection: Connection): void {
       folder.ws.update().then(
         (r) => {
           publish(folder, r.changed);
-          sendStatus(performance.now() - t0, r.analysed.length);
+          sendStatus(performance.now() - t0, r.analysed.length, r.kept.length);
           if (folder.ws.pending) schedule(folder);
         },
         (e: Error) => warn(`update of ${folder.root} failed: ${e.stack ?? e.message}`),

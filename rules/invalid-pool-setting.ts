@@ -50,7 +50,7 @@ export const invalidPoolSetting: Rule = {
     ],
   },
   check(ctx) {
-    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2'].includes(ctx.pool.library)) return [];
+    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2', 'prisma'].includes(ctx.pool.library)) return [];
     const p = ctx.profile;
     const out: RuleFinding[] = [];
     const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
@@ -61,7 +61,7 @@ export const invalidPoolSetting: Rule = {
       else if (s.warning) out.push({ message: `${name}: ${s.warning}. ${/size|limit|max|min/i.test(name) ? 'Write the size you mean (1 or more).' : 'Write the value you mean.'}`, span: at(name), severity: 'warning' });
     }
     if (ctx.pool.library === 'knex') return [...out, ...tarnChecks(ctx)];
-    if (ctx.pool.library === 'sequelize') return out;
+    if (ctx.pool.library === 'sequelize' || ctx.pool.library === 'prisma') return out;
     if (ctx.pool.library === 'mysql2') {
       const n = num(p.settings.connectionLimit);
       if (n !== undefined && n <= 0) out.push({ message: `${described(ctx, 'connectionLimit', p.settings.connectionLimit)}: mysql2 opens a connection only while fewer than connectionLimit are open, so it never opens one, and every query waits forever. Use 1 or more.`, span: at('connectionLimit') });

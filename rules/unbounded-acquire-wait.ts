@@ -16,11 +16,12 @@ export const unboundedAcquireWait: Rule = {
       'waits forever once max clients are out.',
     thresholdSource:
       'SQLAlchemy default pool_timeout=30 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:474; pool/impl.py:77); QueuePool waits on queue.get(timeout) (pool/impl.py:166-172); ' +
+      'Prisma pool_timeout 10 s, 0 = no timeout (https://www.prisma.io/docs/orm/prisma-client/setup-and-configuration/databases-connections/connection-pool); ' +
       'mysql2 waitForConnections true, queueLimit 0, no acquire timeout (sidorares/node-mysql2@928c3c51:lib/pool_config.js:11-26; lib/base/pool.js:106-118); ' +
       'pg-pool connectionTimeoutMillis undefined/0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:206-208,250; docs/pages/apis/pool.mdx:22-24).',
     fixable: true,
-    fixDescription: 'Replaces pool_timeout=None with pool_timeout=30; adds connectionTimeoutMillis: 30000 to a node-postgres pool (or replaces a written 0).',
-    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines and node-postgres pools on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default); so do knex (60 s: the smaller of acquireConnectionTimeout and pool.acquireTimeoutMillis, and tarn treats 0 as 30 s) and Sequelize (pool.acquire, 60 s). mysql2 pools with waitForConnections true and queueLimit 0 (both defaults): mysql2 has no acquire timeout at all (no fix: there is no setting to write; the message says what bounds it).',
+    fixDescription: 'Replaces pool_timeout=None with pool_timeout=30; Prisma: pool_timeout=0 becomes pool_timeout=10 in the URL (the .env line or the schema); adds connectionTimeoutMillis: 30000 to a node-postgres pool (or replaces a written 0).',
+    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines and node-postgres pools on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default); so do knex (60 s: the smaller of acquireConnectionTimeout and pool.acquireTimeoutMillis, and tarn treats 0 as 30 s) and Sequelize (pool.acquire, 60 s). mysql2 pools with waitForConnections true and queueLimit 0 (both defaults): mysql2 has no acquire timeout at all (no fix: there is no setting to write; the message says what bounds it). Prisma datasource URLs with pool_timeout=0 (fixed in the URL where it is written).',
     examples: [
       { bad: 'create_engine(url, pool_timeout=None)', good: 'create_engine(url, pool_timeout=30)' },
       { bad: 'const pool = new Pool({ max: 20 })', good: 'const pool = new Pool({ max: 20, connectionTimeoutMillis: 30000 })' },
@@ -37,6 +38,18 @@ export const unboundedAcquireWait: Rule = {
           message: `${described(ctx, 'connectionTimeoutMillis', s)}: with every client checked out, pool.connect() waits forever, and a leaked client or a slow query hangs every later request. Set connectionTimeoutMillis: ${PG_TIMEOUT_MS}.`,
           span: writtenAt(s) ?? ctx.pool.span,
           fix: edit ? ctx.fixes.fix(`Add connectionTimeoutMillis: ${PG_TIMEOUT_MS}`, [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library === 'prisma') {
+      const s = p.settings.pool_timeout;
+      if (!s || s.source === 'default' || s.source === 'unknown' || s.value !== 0) return [];
+      const edit = ctx.fixes.setNumber(s, 10);
+      return [
+        {
+          message: `${described(ctx, 'pool_timeout', s)}: pool_timeout=0 turns the timeout off, so with connection_limit connections busy a query waits in the query engine's queue forever instead of failing with P2024 after 10 s (the default). Set pool_timeout=10.`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          fix: edit ? ctx.fixes.fix('Set pool_timeout=10', [edit]) : undefined,
         },
       ];
     }

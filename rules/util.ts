@@ -125,6 +125,18 @@ export function capacity(ctx: RuleContext): Capacity | undefined {
         error: !wait ? 'No connections available.' : undefined,
       };
     }
+    case 'prisma': {
+      const max = num(p.settings.connection_limit);
+      if (max === undefined || max <= 0) return undefined;
+      const t = num(p.settings.pool_timeout);
+      return {
+        total: max,
+        parts: ['connection_limit'],
+        raise: { name: 'connection_limit', to: (total) => total },
+        wait: t === 0 ? 'forever (pool_timeout=0)' : t !== undefined ? `${t} s (pool_timeout)` : 'pool_timeout',
+        error: t === 0 ? undefined : 'Timed out fetching a new connection from the connection pool (P2024)',
+      };
+    }
     case 'node-postgres': {
       const max = num(p.settings.max);
       if (max === undefined || max <= 0) return undefined;

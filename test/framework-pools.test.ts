@@ -127,9 +127,10 @@ describe('pool-lint check --format json: every framework library', () => {
       write(dir, {
         'knexfile.js': "module.exports = {\n  development: { client: 'pg', connection: process.env.DATABASE_URL },\n  production: { client: 'pg', connection: process.env.DATABASE_URL, pool: { max: Number(process.env.DB_POOL_MAX ?? 10) } },\n};\n",
         'orm/index.js': "const { Sequelize } = require('sequelize');\nmodule.exports = new Sequelize(process.env.DATABASE_URL, { pool: { max: 15 } });\n",
+        'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
         'legacy/db.js': "const mysql = require('mysql2');\nmodule.exports = mysql.createPool({ host: 'mysql', connectionLimit: Number(process.env.LEGACY_LIMIT ?? 8) });\n",
         '.env': 'DATABASE_URL=postgres://app:pw@localhost/app\n',
-        '.env.production': 'DATABASE_URL=postgres://app:pw@db/app\nDB_POOL_MAX=25\n',
+        '.env.production': 'DATABASE_URL=postgres://app:pw@db/app?connection_limit=12&pool_timeout=20\nDB_POOL_MAX=25\n',
       });
       const j = JSON.parse(cli(['check', '--format', 'json'], dir).stdout);
       type S = { value: unknown; source: string; env?: { name: string; file?: string }; default?: { library: string; cite: string }; line?: number };
@@ -154,6 +155,14 @@ describe('pool-lint check --format json: every framework library', () => {
       assert.deepStrictEqual([my.profiles.development.settings.queueLimit.value, my.profiles.development.settings.queueLimit.source], [0, 'default']);
       assert.match(my.profiles.development.settings.queueLimit.default!.cite, /node-mysql2@928c3c51.*pool_config\.js/);
       assert.strictEqual(my.profiles.development.database.kind, 'mysql');
+      const prisma = pool('prisma');
+      assert.strictEqual(prisma.file, 'prisma/schema.prisma');
+      const dev = prisma.profiles.development.settings;
+      const prod = prisma.profiles.production.settings;
+      assert.deepStrictEqual([dev.connection_limit.value, dev.connection_limit.source, dev.pool_timeout.value], [9, 'default', 10]);
+      assert.match(dev.connection_limit.default!.cite, /prisma\.io\/docs/);
+      assert.deepStrictEqual([prod.connection_limit.value, prod.connection_limit.source, prod.connection_limit.env?.name, prod.connection_limit.env?.file, prod.pool_timeout.value], [12, 'env', 'DATABASE_URL', '.env.production', 20]);
+      assert.ok(!cli(['check', '--format', 'json'], dir).stdout.includes(':pw@'), 'a password was printed');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }

@@ -14,6 +14,7 @@ import { betterSqlite3Detector } from './detectors/better-sqlite3';
 import { knexDetector } from './detectors/knex';
 import { sequelizeDetector } from './detectors/sequelize';
 import { mysql2Detector } from './detectors/mysql2';
+import { prismaDetector } from './detectors/prisma';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule } from './rule';
 import type { Deployment } from './deployment';
@@ -25,7 +26,7 @@ import { yamlConfigDetector } from './detectors/yaml-config';
 export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector, knexDetector, sequelizeDetector, mysql2Detector];
 export { RULES, RULE_IDS };
 
-export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector];
+export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector, prismaDetector];
 
 export interface CheckOptions {
   /** Workspace root: config, env profiles and version pins are looked up from here. */

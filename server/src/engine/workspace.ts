@@ -45,7 +45,7 @@ export function isAppConfigYaml(file: string): boolean {
 }
 
 export function isCandidate(file: string): boolean {
-  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file) || isAppConfigYaml(file);
+  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file) || isAppConfigYaml(file) || /\.prisma$/i.test(file);
 }
 
 interface IgnoreLayer {

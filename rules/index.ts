@@ -14,6 +14,7 @@ import { poolExceedsServerConnections } from './pool-exceeds-server-connections'
 import { sqliteNoWal } from './sqlite-no-wal';
 import { sqliteNoBusyTimeout } from './sqlite-no-busy-timeout';
 import { sqliteSingleSharedConnection } from './sqlite-single-shared-connection';
+import { unlimitedOpenConnections } from './unlimited-open-connections';
 
 export const RULES: Rule[] = [
   undersizedPool,
@@ -30,6 +31,7 @@ export const RULES: Rule[] = [
   sqliteNoWal,
   sqliteNoBusyTimeout,
   sqliteSingleSharedConnection,
+  unlimitedOpenConnections,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);

@@ -43,14 +43,14 @@ export const invalidPoolSetting: Rule = {
       'knex skips the pool when pool.max is 0 (knex/knex@e25d54bc:lib/client.js:106) and throws "Unable to acquire a connection" (lib/client.js:462); tarn validation (Vincit/tarn.js@0c79f9e3:src/Pool.ts constructor); ' +
       'pg-pool `max || poolSize || 10` (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89); sqlx clamps min_connections to max without an error (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:185-203).',
     fixable: false,
-    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only. mysql2: connectionLimit 0 or below (no connection is ever opened), a non-numeric size from the environment (mysql2 silently uses 10) and waitForConnections from a string (Boolean(\'false\') is true).',
+    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only. mysql2: connectionLimit 0 or below (no connection is ever opened), a non-numeric size from the environment (mysql2 silently uses 10) and waitForConnections from a string (Boolean(\'false\') is true). Go: a Duration written without a unit (SetConnMaxLifetime(300) is 300 ns). Prisma: a URL parameter that is not a number.',
     examples: [
       { bad: 'create_engine("sqlite:///app.db", poolclass=NullPool, pool_size=10)', note: 'TypeError: Invalid argument(s) \'pool_size\' sent to create_engine()' },
       { bad: 'pool_size=int(os.getenv("DB_POOL_SIZE", "5"))  # with DB_POOL_SIZE=twenty in .env', note: 'ValueError at import' },
     ],
   },
   check(ctx) {
-    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2', 'prisma'].includes(ctx.pool.library)) return [];
+    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2', 'prisma', 'go-database-sql', 'pgxpool'].includes(ctx.pool.library)) return [];
     const p = ctx.profile;
     const out: RuleFinding[] = [];
     const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
@@ -58,10 +58,10 @@ export const invalidPoolSetting: Rule = {
     for (const [name, s] of Object.entries(p.settings)) {
       if (s.crash) out.push({ message: `${name}: ${s.crash} at start-up${s.env?.file !== undefined ? ` (${s.env.name} is set in ${ctx.rel(s.env.file)}:${(s.env.line ?? 0) + 1})` : ''}.`, span: at(name) });
       if (s.warning && s.warning.startsWith('bool(')) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : 'False'}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
-      else if (s.warning) out.push({ message: `${name}: ${s.warning}. ${/size|limit|max|min/i.test(name) ? 'Write the size you mean (1 or more).' : 'Write the value you mean.'}`, span: at(name), severity: 'warning' });
+      else if (s.warning) out.push({ message: `${name}: ${s.warning}. ${/nanoseconds/.test(s.warning) ? 'Write the duration with its unit.' : /(size|limit|connections|^max|^min)$/i.test(name) ? 'Write the size you mean (1 or more).' : 'Write the value you mean.'}`, span: at(name), severity: 'warning' });
     }
     if (ctx.pool.library === 'knex') return [...out, ...tarnChecks(ctx)];
-    if (ctx.pool.library === 'sequelize' || ctx.pool.library === 'prisma') return out;
+    if (['sequelize', 'prisma', 'go-database-sql', 'pgxpool'].includes(ctx.pool.library)) return out;
     if (ctx.pool.library === 'mysql2') {
       const n = num(p.settings.connectionLimit);
       if (n !== undefined && n <= 0) out.push({ message: `${described(ctx, 'connectionLimit', p.settings.connectionLimit)}: mysql2 opens a connection only while fewer than connectionLimit are open, so it never opens one, and every query waits forever. Use 1 or more.`, span: at('connectionLimit') });

@@ -16,10 +16,10 @@ export const missingRecycle: Rule = {
     thresholdSource:
       'SQLAlchemy default pool_recycle=-1 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:449-457; pool/base.py:171); ' +
       'pg-pool maxLifetimeSeconds=0 disables it (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:93,312-328); ' +
-      'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits.',
+      'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); Go database/sql ConnMaxLifetime 0 = reused forever (golang/go@59fbc067:src/database/sql/sql.go SetConnMaxLifetime); go-sql-driver/mysql README "db.SetConnMaxLifetime() is required to ensure connections are closed by the driver safely before connection is closed by MySQL server"; recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits.',
     fixable: true,
     fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1); adds maxLifetimeSeconds: ${RECYCLE_SECONDS} to a node-postgres pool.`,
-    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min). Not SQLite, not NullPool. Not knex or Sequelize: their pools close idle connections above min (tarn idleTimeoutMillis 30 s, Sequelize idle 10 s) and drop a connection whose socket errors, and neither had a lifetime option before knex 3.3 (maxConnectionLifetimeMillis). Not mysql2: it drops a connection the server closed (its end/error event) and has no lifetime option; maxIdle and idleTimeout (60 s) retire idle ones above maxIdle. Not Prisma: its URL has no connection lifetime parameter.',
+    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min). Not SQLite, not NullPool. Not knex or Sequelize: their pools close idle connections above min (tarn idleTimeoutMillis 30 s, Sequelize idle 10 s) and drop a connection whose socket errors, and neither had a lifetime option before knex 3.3 (maxConnectionLifetimeMillis). Not mysql2: it drops a connection the server closed (its end/error event) and has no lifetime option; maxIdle and idleTimeout (60 s) retire idle ones above maxIdle. Not Prisma: its URL has no connection lifetime parameter. Go database/sql pools without SetConnMaxLifetime (0 = forever): warning on MySQL, information on PostgreSQL; the fix is offered where the file imports "time". Not pgxpool (MaxConnLifetime 1 h by default).',
     examples: [{ bad: 'create_engine("mysql+pymysql://app@db/app")', good: `create_engine("mysql+pymysql://app@db/app", pool_recycle=${RECYCLE_SECONDS})` }],
   },
   check(ctx) {
@@ -46,6 +46,25 @@ export const missingRecycle: Rule = {
           span: writtenAt(s) ?? ctx.pool.span,
           severity: p.database.kind === 'mysql' ? 'warning' : 'info',
           fix: edit ? ctx.fixes.fix(`Set max_lifetime to ${RECYCLE_SECONDS} s`, [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library === 'go-database-sql') {
+      const s = p.settings.ConnMaxLifetime;
+      if (!s || s.source === 'unknown' || (s.value !== 0 && !(typeof s.value === 'number' && s.value < 0)) || !maybeNetwork(p)) return [];
+      const mysql = p.database.kind === 'mysql';
+      // the fix writes time.Minute, so only where the file already imports "time"
+      const imports = /"time"/.test(ctx.fixes.source(ctx.pool.file));
+      const edit = imports ? ctx.fixes.setSetting(p, 'ConnMaxLifetime', '30 * time.Minute') : undefined;
+      const why = mysql
+        ? 'MySQL closes connections idle longer than wait_timeout (8 h by default), and the go-sql-driver/mysql README asks for SetConnMaxLifetime below any such limit (3 minutes is its example), else queries hit "invalid connection"'
+        : 'a proxy, load balancer or firewall that drops idle TCP connections leaves dead ones in the pool (PostgreSQL itself closes no idle session by default)';
+      return [
+        {
+          message: `${s.source === 'default' ? 'SetConnMaxLifetime is never called on this database/sql pool, so ConnMaxLifetime is 0' : described(ctx, 'ConnMaxLifetime', s)}: connections are reused forever; ${why}. Call SetConnMaxLifetime(30 * time.Minute)${mysql ? ' or less than the server\'s wait_timeout' : ''}.`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          severity: mysql ? 'warning' : 'info',
+          fix: edit ? ctx.fixes.fix('Call SetConnMaxLifetime(30 * time.Minute)', [edit]) : undefined,
         },
       ];
     }

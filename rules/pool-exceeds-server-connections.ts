@@ -30,13 +30,13 @@ export const poolExceedsServerConnections: Rule = {
       'with `FATAL: sorry, too many clients already`; MySQL past max_connections (151) with `Too many connections`. The sum is ' +
       'per profile: development may fit while production, with bigger pools and more replicas, does not. Process counts come ' +
       'from docker-compose (gunicorn/uvicorn --workers, WEB_CONCURRENCY, deploy.replicas) and gunicorn.conf.py; the server limit ' +
-      'from a postgres service\'s `-c max_connections=N` or the `serverMaxConnections` setting.',
+      'from a postgres service\'s `-c max_connections=N`, a mysql/mariadb service\'s `--max-connections=N`, or the `serverMaxConnections` setting.',
     thresholdSource:
       'PostgreSQL max_connections boot_val 100, superuser_reserved_connections 3, reserved_connections 0 (postgres/postgres@011bbdb4:src/backend/utils/misc/guc_parameters.dat); ' +
       'error text src/backend/tcop/backend_startup.c (CAC_TOOMANY); MySQL max_connections default 151, and mysqld permits max_connections + 1 clients, the extra one for CONNECTION_ADMIN/SUPER (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_max_connections, https://dev.mysql.com/doc/refman/8.0/en/too-many-connections.html); MariaDB max_connections default 151 (https://mariadb.com/kb/en/server-system-variables/#max_connections); ' +
       'node-postgres pool sizing guide (https://node-postgres.com/guides/pool-sizing).',
     fixable: false,
-    appliesTo: 'All pools with a limit (SQLAlchemy QueuePool, sqlx, node-postgres) on PostgreSQL or MySQL, summed per profile and per database kind. Pools without a limit (NullPool, max_overflow=-1) are named but cannot be summed.',
+    appliesTo: 'All pools with a limit (SQLAlchemy QueuePool, sqlx, node-postgres, knex, Sequelize, mysql2, Prisma, Go database/sql and pgxpool, HikariCP) on PostgreSQL or MySQL/MariaDB, summed per profile and per database kind. Pools without a limit (NullPool, max_overflow=-1) are named but cannot be summed; a Go database/sql pool without SetMaxOpenConns (unlimited) fires on its own, whatever the sum.',
     examples: [
       {
         bad: '# .env.production\nDB_POOL_SIZE=50\nDB_MAX_OVERFLOW=100\n# one process already asks for 150 of PostgreSQL\'s 97 application slots',
@@ -69,6 +69,20 @@ export const poolExceedsServerConnections: Rule = {
         const processes = service?.processes ?? { value: 1, how: 'no compose service runs this file' };
         const replicas = service?.replicas ?? { value: 1, how: 'not replicated' };
         contributions.push({ ctx, perProcess: cap.total, processes, replicas, total: cap.total * processes.value * replicas.value });
+      }
+      // a Go database/sql pool without SetMaxOpenConns has no limit at all: whatever the others add up to, it can take every slot
+      for (const ctx of unbounded.filter((c) => c.pool.library === 'go-database-sql' && (c.profile.settings.MaxOpenConns?.value ?? 1) === 0)) {
+        const service = fleet.deployment ? serviceFor(ctx.pool.file, fleet.deployment.services) : undefined;
+        const procs = (service?.processes.value ?? 1) * (service?.replicas.value ?? 1);
+        out.push({
+          poolId: ctx.pool.id,
+          message:
+            `the database/sql pool at ${fleet.rel(ctx.pool.file)}:${ctx.pool.span.line + 1} has no limit (MaxOpenConns 0: unlimited)${procs > 1 ? ` in each of ${procs} processes` : ''}, so under load it alone can open all ${available} connections the ${d.name} server accepts from applications ` +
+            `(max_connections ${max.value} from ${max.how}), and every pool and process sharing the server then fails with "${kind === 'postgresql' ? 'FATAL: sorry, too many clients already' : 'Too many connections'}". ` +
+            `Give it a limit with SetMaxOpenConns so the total over every process fits.`,
+          span: writtenAt(ctx.profile.settings.MaxOpenConns) ?? ctx.pool.span,
+          related: max.span ? [{ span: max.span, message: `max_connections ${max.value}` }] : undefined,
+        });
       }
       const sum = contributions.reduce((a, c) => a + c.total, 0);
       if (sum <= available || contributions.length === 0) continue;

@@ -137,6 +137,20 @@ export function capacity(ctx: RuleContext): Capacity | undefined {
         error: t === 0 ? undefined : 'Timed out fetching a new connection from the connection pool (P2024)',
       };
     }
+    case 'go-database-sql':
+    case 'pgxpool': {
+      const name = ctx.pool.library === 'pgxpool' ? 'MaxConns' : 'MaxOpenConns';
+      const max = num(p.settings[name]);
+      // MaxOpenConns 0 is no limit (unlimited-open-connections)
+      if (max === undefined || max <= 0) return undefined;
+      return {
+        total: max,
+        parts: [name],
+        raise: { name, to: (total) => total },
+        wait: `until the request's context is done (${ctx.pool.library === 'pgxpool' ? 'pgxpool.Acquire' : 'database/sql'} has no acquire timeout of its own)`,
+        error: 'context deadline exceeded',
+      };
+    }
     case 'node-postgres': {
       const max = num(p.settings.max);
       if (max === undefined || max <= 0) return undefined;

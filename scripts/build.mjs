@@ -8,7 +8,7 @@ const require = createRequire(import.meta.url);
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
 const wasmSrc = path.dirname(require.resolve('@vscode/tree-sitter-wasm'));
 mkdirSync('dist/wasm', { recursive: true });
-for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-rust.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm', 'tree-sitter-javascript.wasm']) {
+for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-rust.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm', 'tree-sitter-javascript.wasm', 'tree-sitter-go.wasm']) {
   copyFileSync(path.join(wasmSrc, f), path.join('dist/wasm', f));
 }
 // One esbuild run per bundle (a list, so each bundle is one entry); vscode is the editor's own.

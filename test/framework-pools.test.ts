@@ -120,6 +120,27 @@ describe('mysql2 detector', () => {
   });
 });
 
+describe('Go detectors (database/sql, sqlx, pgxpool)', () => {
+  it('reads setters on the opened *sql.DB, env values through strconv.Atoi, Duration units, pgxpool config fields and URL parameters; skips _test.go', async () => {
+    const { r, rel } = await run({
+      'store/a.go': 'package store\n\nimport (\n\tdbsql "database/sql"\n\t"os"\n\t"strconv"\n\t"time"\n)\n\nconst idle = 8\n\nfunc A() *dbsql.DB {\n\tdb, _ := dbsql.Open("mysql", os.Getenv("DSN"))\n\tn, _ := strconv.Atoi(os.Getenv("MAX_OPEN"))\n\tdb.SetMaxOpenConns(n)\n\tdb.SetMaxIdleConns(idle)\n\tdb.SetConnMaxLifetime(time.Duration(3) * time.Minute)\n\treturn db\n}\n',
+      'store/b.go': 'package store\n\nimport "github.com/jmoiron/sqlx"\n\nfunc B() *sqlx.DB {\n\treturn sqlx.MustConnect("postgres", "postgres://app@db/app")\n}\n',
+      'store/c.go': 'package store\n\nimport (\n\t"context"\n\t"time"\n\n\t"github.com/jackc/pgx/v5/pgxpool"\n)\n\nfunc C(ctx context.Context) (*pgxpool.Pool, error) {\n\tcfg, err := pgxpool.ParseConfig("postgres://app@db/app?pool_max_conns=12&pool_max_conn_lifetime=90s")\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tcfg.MinConns = 2\n\tcfg.HealthCheckPeriod = 30 * time.Second\n\treturn pgxpool.NewWithConfig(ctx, cfg)\n}\n',
+      'store/a_test.go': 'package store\n\nimport "database/sql"\n\nfunc T() { sql.Open("postgres", "") }\n',
+      '.env': 'DSN=app:Gq4-go@tcp(db)/app\nMAX_OPEN=30\n',
+    });
+    const by = Object.fromEntries(r.pools.map((p) => [rel(p.file), p]));
+    assert.deepStrictEqual(Object.keys(by).sort(), ['store/a.go', 'store/b.go', 'store/c.go']);
+    const a = by['store/a.go'].profiles.development;
+    assert.deepStrictEqual([a.database.kind, a.settings.MaxOpenConns.value, a.settings.MaxOpenConns.source, a.settings.MaxOpenConns.env?.name, a.settings.MaxIdleConns.value, a.settings.ConnMaxLifetime.value], ['mysql', 30, 'env', 'MAX_OPEN', 8, 180]);
+    const b = by['store/b.go'].profiles.development;
+    assert.deepStrictEqual([b.database.kind, b.settings.MaxOpenConns.value, b.settings.MaxOpenConns.source, b.settings.MaxIdleConns.value], ['postgresql', 0, 'default', 2]);
+    const c = by['store/c.go'].profiles.development;
+    assert.deepStrictEqual([c.settings.MaxConns.value, c.settings.MaxConnLifetime.value, c.settings.MinConns.value, c.settings.HealthCheckPeriod.value, c.settings.MaxConnIdleTime.value], [12, 90, 2, 30, 1800]);
+    assert.ok(!JSON.stringify(r.pools).includes('Gq4-go'), 'a password leaked into the pool model');
+  });
+});
+
 describe('pool-lint check --format json: every framework library', () => {
   it('lists each library\'s pools with effective values and where each came from', function () {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-fw-json-'));
@@ -128,6 +149,8 @@ describe('pool-lint check --format json: every framework library', () => {
         'knexfile.js': "module.exports = {\n  development: { client: 'pg', connection: process.env.DATABASE_URL },\n  production: { client: 'pg', connection: process.env.DATABASE_URL, pool: { max: Number(process.env.DB_POOL_MAX ?? 10) } },\n};\n",
         'orm/index.js': "const { Sequelize } = require('sequelize');\nmodule.exports = new Sequelize(process.env.DATABASE_URL, { pool: { max: 15 } });\n",
         'prisma/schema.prisma': 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n',
+        'svc/db.go': 'package svc\n\nimport (\n\t"database/sql"\n\t"os"\n)\n\nfunc Open() (*sql.DB, error) {\n\tdb, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tdb.SetMaxIdleConns(5)\n\treturn db, nil\n}\n',
+        'svc/pool.go': 'package svc\n\nimport (\n\t"context"\n\t"os"\n\n\t"github.com/jackc/pgx/v5/pgxpool"\n)\n\nfunc Pool(ctx context.Context) (*pgxpool.Pool, error) {\n\treturn pgxpool.New(ctx, os.Getenv("DATABASE_URL"))\n}\n',
         'legacy/db.js': "const mysql = require('mysql2');\nmodule.exports = mysql.createPool({ host: 'mysql', connectionLimit: Number(process.env.LEGACY_LIMIT ?? 8) });\n",
         '.env': 'DATABASE_URL=postgres://app:pw@localhost/app\n',
         '.env.production': 'DATABASE_URL=postgres://app:pw@db/app?connection_limit=12&pool_timeout=20\nDB_POOL_MAX=25\n',
@@ -162,6 +185,12 @@ describe('pool-lint check --format json: every framework library', () => {
       assert.deepStrictEqual([dev.connection_limit.value, dev.connection_limit.source, dev.pool_timeout.value], [9, 'default', 10]);
       assert.match(dev.connection_limit.default!.cite, /prisma\.io\/docs/);
       assert.deepStrictEqual([prod.connection_limit.value, prod.connection_limit.source, prod.connection_limit.env?.name, prod.connection_limit.env?.file, prod.pool_timeout.value], [12, 'env', 'DATABASE_URL', '.env.production', 20]);
+      const go = pool('go-database-sql').profiles.development.settings;
+      assert.deepStrictEqual([go.MaxOpenConns.value, go.MaxOpenConns.source, go.MaxIdleConns.value, go.MaxIdleConns.source, go.MaxIdleConns.line], [0, 'default', 5, 'literal', 13]);
+      assert.match(go.MaxOpenConns.default!.cite, /golang\/go@59fbc067:src\/database\/sql\/sql\.go/);
+      const pgx = pool('pgxpool').profiles.production.settings;
+      assert.deepStrictEqual([pgx.MaxConns.value, pgx.MaxConns.source, pgx.MaxConnLifetime.value], [4, 'default', 3600]);
+      assert.match(pgx.MaxConns.default!.cite, /jackc\/pgx@728cefa8:pgxpool\/pool\.go/);
       assert.ok(!cli(['check', '--format', 'json'], dir).stdout.includes(':pw@'), 'a password was printed');
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });

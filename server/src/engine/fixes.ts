@@ -122,13 +122,13 @@ export class FixBuilder {
     return { file: target.span.file, start: target.span.start + at, end: target.span.start + at, newText: `${sep}${name}=${value}` };
   }
 
-  /** Adds `receiver.Name(value)` on its own line after a Go statement, with its indentation. */
+  /** Adds `receiver.SetName(value)` (database/sql) or `receiver.Name = value` (a config struct) on its own line after a Go statement. */
   private insertStatement(target: InsertTarget, name: string, value: string): TextEdit {
     const text = this.text(target.span.file);
     const lines = new LineIndex(text);
     const lineStart = lines.lineStart(target.span.line);
     const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
-    return { file: target.span.file, start: target.span.end, end: target.span.end, newText: `${this.eol(target.span.file)}${indent}${target.receiver ?? 'db'}.${name}(${value})` };
+    return { file: target.span.file, start: target.span.end, end: target.span.end, newText: `${this.eol(target.span.file)}${indent}${target.receiver ?? 'db'}.${target.assign ? `${name} = ${value}` : `Set${name}(${value})`}` };
   }
 
   /** Adds `.name(value)` to a Rust builder chain right after the expression it starts with. */

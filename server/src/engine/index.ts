@@ -15,6 +15,8 @@ import { knexDetector } from './detectors/knex';
 import { sequelizeDetector } from './detectors/sequelize';
 import { mysql2Detector } from './detectors/mysql2';
 import { prismaDetector } from './detectors/prisma';
+import { goSqlDetector } from './detectors/go-sql';
+import { pgxpoolDetector } from './detectors/pgxpool';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule } from './rule';
 import type { Deployment } from './deployment';
@@ -23,7 +25,7 @@ import { runRules as runRulesOver } from './run-rules';
 export { Workspace, type WorkspaceOptions, type ConfigOverrides, type UpdateResult, type FileEvent } from './incremental';
 import { yamlConfigDetector } from './detectors/yaml-config';
 
-export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector, knexDetector, sequelizeDetector, mysql2Detector];
+export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector, knexDetector, sequelizeDetector, mysql2Detector, goSqlDetector, pgxpoolDetector];
 export { RULES, RULE_IDS };
 
 export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector, prismaDetector];

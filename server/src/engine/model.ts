@@ -81,7 +81,7 @@ export interface DatabaseInfo {
  * - `args`: a JS argument list, `(...)`, without an options object: adds `{ name: value }` as the
  *   last argument;
  * - `query`: a database URL (`span` covers the URL text): adds `name=value` to its query string;
- * - `statement`: a Go statement after which `<receiver>.Name(value)` is added on its own line.
+ * - `statement`: a Go statement after which `<receiver>.SetName(value)` (or `<receiver>.Name = value`) is added on its own line.
  * `within` nests the setting in an object of that name (`pool: { max: 20 }`), for libraries
  * whose pool settings sit in a sub-object the code does not write yet.
  */
@@ -91,6 +91,8 @@ export interface InsertTarget {
   within?: string;
   /** `statement`: the receiver the new call is made on (`db`). */
   receiver?: string;
+  /** `statement`: a field assignment (`cfg.MaxConns = value`) instead of a method call. */
+  assign?: boolean;
 }
 
 export interface ProfileModel {

@@ -25,6 +25,7 @@ export interface SyntaxNode {
   readonly isMissing: boolean;
   readonly hasError: boolean;
   readonly parent: SyntaxNode | null;
+  readonly nextNamedSibling: SyntaxNode | null;
   readonly tree: Tree;
   readonly children: SyntaxNode[];
   readonly childCount: number;
@@ -44,7 +45,7 @@ export interface Tree {
 }
 /** An edit of a parsed text, for `Tree.edit`: UTF-16 offsets, and rows/columns as LSP positions are. */
 export type TreeEdit = TS.Edit;
-export type LanguageId = 'python' | 'rust' | 'typescript' | 'tsx' | 'javascript';
+export type LanguageId = 'python' | 'rust' | 'typescript' | 'tsx' | 'javascript' | 'go';
 
 const grammarFile: Record<LanguageId, string> = {
   python: 'tree-sitter-python.wasm',
@@ -52,6 +53,7 @@ const grammarFile: Record<LanguageId, string> = {
   typescript: 'tree-sitter-typescript.wasm',
   tsx: 'tree-sitter-tsx.wasm',
   javascript: 'tree-sitter-javascript.wasm',
+  go: 'tree-sitter-go.wasm',
 };
 
 /** Where the .wasm files are: next to the bundle in dist/wasm, else in node_modules. */

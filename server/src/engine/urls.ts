@@ -46,10 +46,13 @@ export function maskUrl(url: string): string {
   return url.replace(/^((?:jdbc:)?[A-Za-z][A-Za-z0-9+.:-]*:\/\/)([^/@\s]*)@/, (_m, scheme: string, userinfo: string) => {
     const i = userinfo.indexOf(':');
     return i < 0 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, i)}:***@`;
-  }).replace(/([?&](?:password|pass|pwd|sslpassword)=)[^&#]*/gi, '$1***');
+  }).replace(/([?&](?:password|pass|pwd|sslpassword)=)[^&#]*/gi, '$1***')
+    // go-sql-driver/mysql DSNs (user:pass@tcp(host)/db) and key=value DSNs (password=... in lib/pq, pgx)
+    .replace(/^([^:@/\s]+):[^@\s]*@((?:tcp|unix|udp)?\()/, '$1:***@$2')
+    .replace(/(^|\s)(password=)('[^']*'|\S*)/gi, '$1$2***');
 }
 
 /** Masks every URL-with-credentials found in free text (error messages, say). */
 export function maskSecrets(text: string): string {
-  return text.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/g, '$1$2:***@');
+  return text.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/g, '$1$2:***@').replace(/(^|[\s"'=])([^:@/\s"'=]+):[^@\s"']*@((?:tcp|unix|udp)\()/g, '$1$2:***@$3');
 }

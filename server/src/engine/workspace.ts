@@ -23,6 +23,8 @@ const LANGUAGES: [RegExp, LanguageId][] = [
   [/\.tsx$/, 'tsx'],
   [/\.(ts|mts|cts)$/, 'typescript'],
   [/\.(js|mjs|cjs|jsx)$/, 'javascript'],
+  // a _test.go file's pools serve tests, not traffic
+  [/^(?!.*_test\.go$).*\.go$/, 'go'],
 ];
 
 /** The grammar a source file is parsed with; undefined for config and env files. */

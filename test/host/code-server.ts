@@ -46,6 +46,8 @@ export interface SessionOptions {
   restricted?: boolean;
   /** Label for logs and screenshots. */
   name: string;
+  /** More folders (name -> folder copied): the window opens a multi-root workspace of all of them. */
+  moreFolders?: Record<string, string>;
   /**
    * Instead of installing the VSIX, load the extension from this checkout and run these extension
    * tests in code-server's extension host (the workbench's `payload` of extensionDevelopmentPath
@@ -72,6 +74,12 @@ export class HostSession {
     this.root = fs.mkdtempSync(path.join(os.tmpdir(), `pool-lint-host-${opts.name}-`));
     this.workspace = path.join(this.root, 'workspace', opts.name);
     fs.cpSync(opts.workspace, this.workspace, { recursive: true });
+    for (const [name, src] of Object.entries(opts.moreFolders ?? {})) fs.cpSync(src, path.join(this.root, 'workspace', name), { recursive: true });
+  }
+
+  /** The folder a workspace folder name was copied to. */
+  folder(name: string): string {
+    return name === this.opts.name ? this.workspace : path.join(this.root, 'workspace', name);
   }
 
   static async start(bin: string, opts: SessionOptions): Promise<HostSession> {
@@ -191,6 +199,12 @@ export class HostSession {
     this.page = this.context.pages()[0] ?? (await this.context.newPage());
     this.page.setDefaultTimeout(30_000);
     let url = `http://127.0.0.1:${this.port}/?folder=${encodeURIComponent(this.workspace)}`;
+    if (this.opts.moreFolders) {
+      const file = path.join(this.root, 'workspace', `${this.opts.name}.code-workspace`);
+      const folders = [this.opts.name, ...Object.keys(this.opts.moreFolders)].map((name) => ({ name, path: this.folder(name) }));
+      fs.writeFileSync(file, JSON.stringify({ folders }, null, 2));
+      url = `http://127.0.0.1:${this.port}/?workspace=${encodeURIComponent(file)}`;
+    }
     if (this.opts.develop) {
       const remote = `vscode-remote://127.0.0.1:${this.port}`;
       const payload = [

@@ -97,7 +97,7 @@ async function main(argv: string[]): Promise<number> {
     args = parseArgs(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`pool-lint: ${e.message}\n\n${USAGE}\n`);
+      process.stderr.write(`pool-lint: ${maskSecrets(e.message)}\n\n${USAGE}\n`);
       return 2;
     }
     throw e;
@@ -117,7 +117,7 @@ async function main(argv: string[]): Promise<number> {
   const cwd = process.cwd();
   for (const p of args.paths) {
     if (!fs.existsSync(p)) {
-      process.stderr.write(`pool-lint: ${p}: no such file or folder\n`);
+      process.stderr.write(`pool-lint: ${maskSecrets(p)}: no such file or folder\n`);
       return 2;
     }
   }

@@ -41,18 +41,33 @@ export function parseDbUrl(url: string): ParsedUrl | undefined {
   return { kind, scheme, dialect, driver, memory };
 }
 
-/** The URL with any password replaced by `***`; safe to print, log and write. */
+/**
+ * The URL with any password replaced by `***`; safe to print, log and write. The user part ends at
+ * the last `@` before the query: a password written with an unescaped `/` or `@` in it (RFC 3986
+ * wants them percent-encoded, people do not) is masked whole. A URL with an `@` later in its path
+ * loses that part of the path too, which is the safe way to be wrong.
+ */
 export function maskUrl(url: string): string {
-  return url.replace(/^((?:jdbc:)?[A-Za-z][A-Za-z0-9+.:-]*:\/\/)([^/@\s]*)@/, (_m, scheme: string, userinfo: string) => {
+  return url.replace(/^((?:jdbc:)?[A-Za-z][A-Za-z0-9+.:-]*:\/\/)([^?#\s]*)@/, (_m, scheme: string, userinfo: string) => {
     const i = userinfo.indexOf(':');
     return i < 0 ? `${scheme}${userinfo}@` : `${scheme}${userinfo.slice(0, i)}:***@`;
-  }).replace(/([?&](?:password|pass|pwd|sslpassword)=)[^&#]*/gi, '$1***')
-    // go-sql-driver/mysql DSNs (user:pass@tcp(host)/db) and key=value DSNs (password=... in lib/pq, pgx)
-    .replace(/^([^:@/\s]+):[^@\s]*@((?:tcp|unix|udp)?\()/, '$1:***@$2')
-    .replace(/(^|\s)(password=)('[^']*'|\S*)/gi, '$1$2***');
+  })
+    // key=value DSNs (password=... in lib/pq, pgx), quoted values whole
+    .replace(/(^|\s)(password=)('[^']*'|\S*)/gi, '$1$2***')
+    .replace(PASSWORD_PARAM, '$1***')
+    // go-sql-driver/mysql DSNs (user:pass@tcp(host)/db)
+    .replace(/^([^:@/\s]+):[^@\s]*@((?:tcp|unix|udp)?\()/, '$1:***@$2');
 }
+
+/** `password=` (and its short forms) in a query string or a DSN. */
+const PASSWORD_PARAM = /([?&;\s](?:password|pass|pwd|sslpassword)=)[^&;#\s"'`]*/gi;
 
 /** Masks every URL-with-credentials found in free text (error messages, say). */
 export function maskSecrets(text: string): string {
-  return text.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s:]*):([^/@\s]*)@/g, '$1$2:***@').replace(/(^|[\s"'=])([^:@/\s"'=]+):[^@\s"']*@((?:tcp|unix|udp)\()/g, '$1$2:***@$3');
+  // user:password@ up to the last @ before a space, a quote or the query (see maskUrl)
+  return text
+    .replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s:"'`]*):([^\s"'`?#]*)@/g, '$1$2:***@')
+    .replace(PASSWORD_PARAM, '$1***')
+    // go-sql-driver/mysql DSNs in free text
+    .replace(/(^|[\s"'=])([^:@/\s"'=]+):[^@\s"']*@((?:tcp|unix|udp)\()/g, '$1$2:***@$3');
 }

@@ -55,6 +55,10 @@ interface IgnoreLayer {
   ig: Ignore;
 }
 
+function kindOf(st: fs.Stats): string {
+  return st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : st.isDirectory() ? 'a folder' : 'a device';
+}
+
 export function walk(roots: string[], exclude: string[], problems: FileProblem[]): { files: string[]; stats: WalkStats } {
   const stats: WalkStats = { files: 0, skippedLarge: [], skippedBinary: [] };
   const out: string[] = [];
@@ -68,6 +72,11 @@ export function walk(roots: string[], exclude: string[], problems: FileProblem[]
       st = fs.statSync(file);
     } catch (e) {
       problems.push({ file, message: `cannot read: ${(e as Error).message}` });
+      return;
+    }
+    if (!st.isFile()) {
+      // a named pipe would block the read forever; a socket or a device is no source file
+      problems.push({ file, message: `not a regular file (${kindOf(st)}): not read` });
       return;
     }
     if (st.size > MAX_FILE_BYTES) {
@@ -99,15 +108,22 @@ export function walk(roots: string[], exclude: string[], problems: FileProblem[]
       const isDir = e.isDirectory();
       if (isDir && SKIP_DIRS.has(e.name)) continue;
       if (here.some((l) => l.ig.ignores(path.relative(l.dir, full).split(path.sep).join('/') + (isDir ? '/' : '')))) continue;
-      if (isDir) visitDir(full, here);
-      else if (e.isFile()) visitFile(full, false);
+      if (isDir) {
+        // a folder where a file pool-lint reads is expected (.env, docker-compose.yml) is named
+        if (isCandidate(full) && !languageOf(full)) problems.push({ file: full, message: 'is a folder where pool-lint expects a file: not read as one' });
+        visitDir(full, here);
+      } else if (e.isFile()) visitFile(full, false);
       else if (e.isSymbolicLink()) {
         // a link to a file is read; a link to a folder is not followed (loops)
         try {
-          if (fs.statSync(full).isFile()) visitFile(full, false);
+          const target = fs.statSync(full);
+          if (target.isFile()) visitFile(full, false);
+          else if (!target.isDirectory() && isCandidate(full)) problems.push({ file: full, message: `links to something that is not a regular file (${kindOf(target)}): not read` });
         } catch (err) {
           problems.push({ file: full, message: `broken symbolic link: ${(err as Error).message}` });
         }
+      } else if (isCandidate(full)) {
+        problems.push({ file: full, message: `not a regular file (${e.isFIFO() ? 'a named pipe' : e.isSocket() ? 'a socket' : 'a device'}): not read` });
       }
     }
   };

@@ -1,7 +1,7 @@
 // The JSON report (format version 1). Lines and columns are 1-based, paths relative with '/'.
 import type { CheckResult } from '../engine';
 import type { Finding, PoolModel, ProfileModel, Setting, Span } from '../engine/model';
-import { maskUrl } from '../engine/urls';
+import { maskSecrets, maskUrl } from '../engine/urls';
 
 export type Rel = (file: string) => string;
 
@@ -95,7 +95,8 @@ export function toJson(result: CheckResult, rel: Rel): string {
       problems: result.problems.map((p) => ({ file: rel(p.file), ...(p.line !== undefined ? { line: p.line + 1, column: (p.column ?? 0) + 1 } : {}), message: p.message })),
       summary: summary(result),
     },
-    null,
+    // every string masked here too, not only by the CLI: an env value's raw text is a URL
+    (_k, v: unknown) => (typeof v === 'string' ? maskSecrets(v) : v),
     2,
   );
 }

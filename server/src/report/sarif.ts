@@ -2,6 +2,7 @@
 // code scanning: rule metadata with help text and links, relative URIs against SRCROOT.
 import { pathToFileURL } from 'url';
 import type { CheckResult } from '../engine';
+import { maskSecrets } from '../engine/urls';
 import { RULES } from '../engine';
 import type { Severity } from '../engine/model';
 import type { Rel } from './json';
@@ -96,5 +97,6 @@ export function toSarif(result: CheckResult, rel: Rel, cwd: string, version: str
       },
     ],
   };
-  return JSON.stringify(sarif, null, 2);
+  // every string masked here too, not only by the CLI
+  return JSON.stringify(sarif, (_k, v: unknown) => (typeof v === 'string' ? maskSecrets(v) : v), 2);
 }

@@ -1,4 +1,5 @@
 // Human-readable output in the style of ruff and ESLint: path:line:col, rule id, message, summary.
+import { maskSecrets } from '../engine/urls';
 import type { CheckResult } from '../engine';
 import type { Severity } from '../engine/model';
 import { summary, type Rel } from './json';
@@ -31,5 +32,5 @@ export function toText(result: CheckResult, rel: Rel, color: boolean): string {
   if (skipped.length) line += ` Skipped: ${skipped.join(', ')}.`;
   if (s.problems) line += ` ${s.problems} file problem${s.problems === 1 ? '' : 's'} listed above.`;
   lines.push(total === 0 ? c('bold', line) : c('bold', line));
-  return lines.join('\n') + '\n';
+  return maskSecrets(lines.join('\n') + '\n');
 }

@@ -25,11 +25,14 @@ function connectNames(root: SyntaxNode): { modules: Map<string, string>; direct:
   }
   for (const imp of root.descendantsOfType('import_from_statement')) {
     const mod = imp.childForFieldName('module_name')?.text ?? '';
-    if (!DRIVERS.has(mod)) continue;
     for (const n of imp.childrenForFieldName('name')) {
       const name = n.type === 'aliased_import' ? n.childForFieldName('name')?.text : n.text;
       const alias = n.type === 'aliased_import' ? n.childForFieldName('alias')?.text : n.text;
-      if (name === 'connect' && alias) direct.set(alias, mod);
+      if (!name || !alias) continue;
+      if (DRIVERS.has(mod) && name === 'connect') direct.set(alias, mod);
+      // the driver module re-exported by a module of the project (datasette's `from .utils
+      // import sqlite3`, which is sqlite3 or its pysqlite3 drop-in)
+      else if (!DRIVERS.has(mod) && DRIVERS.has(name)) modules.set(alias, name);
     }
   }
   return { modules, direct };

@@ -998,6 +998,8 @@ export class PyEvaluator {
     if (val.t === 'str') {
       const s = val.v.trim().replace(/(?<=\d)_(?=\d)/g, '');
       if (conv === 'int') {
+        // CPython 3.11+ refuses more than 4300 digits (sys.get_int_max_str_digits())
+        if (/^[+-]?\d{4301,}$/.test(s)) return { val: { t: 'error', message: `int() of a ${s.replace(/^[+-]/, '').length}-digit string raises ValueError: Exceeds the limit (4300 digits) for integer string conversion` }, origin };
         if (/^[+-]?\d+$/.test(s)) return { val: { t: 'num', v: parseInt(s, 10), int: true }, origin };
         return { val: { t: 'error', message: `int(${showPy(val.v)}) raises ValueError: invalid literal for int() with base 10` }, origin };
       }

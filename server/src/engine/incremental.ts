@@ -112,6 +112,9 @@ export interface UpdateResult {
 
 export type FileEvent = { file: string; type: 'created' | 'changed' | 'deleted' };
 
+/** Told how far a scan got, and which files have (per-pool) findings since the last call. */
+export type ScanProgress = (done: number, total: number, diagnosed: string[]) => void;
+
 const yieldToEventLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 export class Workspace {
@@ -143,6 +146,7 @@ export class Workspace {
   private overrides: ConfigOverrides | undefined;
   private poolCache: PoolModel[] | undefined;
   private problemCache: FileProblem[] | undefined;
+  private problemIndex: Map<string, FileProblem[]> | undefined;
   /** Kept between updates (its rule contexts per pool); renewed when configuration or env files change. */
   private runner: RuleRunner | undefined;
   private readonly loggedLarge = new Set<string>();
@@ -356,7 +360,18 @@ export class Workspace {
 
   /** Problems with a file's input (parse errors, malformed .env lines, abandoned detectors). */
   problemsIn(file: string): FileProblem[] {
-    return this.allProblems().filter((p) => p.file === file);
+    if (!this.problemIndex) {
+      const index = new Map<string, FileProblem[]>();
+      for (const p of this.allProblems()) index.set(p.file, [...(index.get(p.file) ?? []), p]);
+      this.problemIndex = index;
+    }
+    return this.problemIndex.get(file) ?? [];
+  }
+
+  /** Every file that has findings or problems now. */
+  filesWithDiagnostics(): string[] {
+    this.problemsIn('');
+    return [...new Set([...this.byFile.keys(), ...this.problemIndex!.keys()])];
   }
 
   /** Files the analysis of `file` read (its .env files, imported modules, manifests). */
@@ -378,6 +393,7 @@ export class Workspace {
 
   private allProblems(): FileProblem[] {
     if (this.problemCache) return this.problemCache;
+    this.problemIndex = undefined;
     const g = this.g;
     const problems = [...(g?.configProblems ?? []), ...this.walkProblems, ...(g?.composeProblems ?? [])];
     for (const f of this.order) problems.push(...(this.states.get(f)?.problems ?? []));
@@ -408,11 +424,11 @@ export class Workspace {
    * Walks the root (or `paths`) and analyses every file, yielding to the event loop between
    * files so a server stays responsive; `progress` is told how far it got.
    */
-  scan(paths?: string[], progress?: (done: number, total: number) => void): Promise<UpdateResult> {
+  scan(paths?: string[], progress?: ScanProgress): Promise<UpdateResult> {
     return this.exclusive(() => this.doScan(paths, progress));
   }
 
-  private async doScan(paths?: string[], progress?: (done: number, total: number) => void): Promise<UpdateResult> {
+  private async doScan(paths?: string[], progress?: ScanProgress): Promise<UpdateResult> {
     {
       const config = this.loadConfig();
       this.walkProblems = [];
@@ -424,6 +440,7 @@ export class Workspace {
       this.order = files;
       this.poolCache = undefined;
       this.problemCache = undefined;
+      this.problemIndex = undefined;
       this.runner = undefined;
       this.dependents.clear();
       for (const f of files) this.states.set(f, newState(f));
@@ -434,16 +451,35 @@ export class Workspace {
       this.reconfigure = false;
       this.sourceList = this.sources();
       this.quotesChanged = false;
+      this.poolFindings.clear();
+      this.fleet = [];
+      this.byFile = new Map();
+      // each file's per-pool findings as soon as it is analysed (an editor shows them during the
+      // scan); the fleet rules, which need every pool, run at the end
+      const runner = (this.runner = new RuleRunner(this.g.config, (f) => this.text(f), this.rel, this.g.env, this.opts.rules));
+      const diagnosed = new Set<string>();
       let last = performance.now();
       for (let i = 0; i < files.length; i++) {
         await this.analyse(files[i], this.sourceList);
+        const pools = this.states.get(files[i])?.pools ?? [];
+        if (pools.length) {
+          const found = pools.flatMap((p) => runner.poolFindings(p));
+          this.poolFindings.set(files[i], found);
+          for (const x of found) {
+            const list = this.byFile.get(x.span.file);
+            if (list) list.push(x);
+            else this.byFile.set(x.span.file, [x]);
+            diagnosed.add(x.span.file);
+          }
+        }
         if (performance.now() - last > 15) {
-          progress?.(i + 1, files.length);
+          progress?.(i + 1, files.length, [...diagnosed]);
+          diagnosed.clear();
           await yieldToEventLoop();
           last = performance.now();
         }
       }
-      progress?.(files.length, files.length);
+      progress?.(files.length, files.length, [...diagnosed]);
       this.scanned = true;
       this.runRules(files, true);
       return { changed: new Set([...files, ...this.byFile.keys()]), analysed: files, kept: [], full: true };
@@ -455,6 +491,7 @@ export class Workspace {
     return this.exclusive(async () => {
       if (!this.g || (!this.pending && this.created.size === 0 && this.deleted.size === 0)) return { changed: new Set<string>(), analysed: [], kept: [], full: false };
       this.problemCache = undefined;
+      this.problemIndex = undefined;
       const dirty = new Set(this.dirty);
       const created = new Set(this.created);
       const deleted = new Set(this.deleted);
@@ -631,6 +668,7 @@ export class Workspace {
     const deps = new Set<string>();
     this.poolCache = undefined;
     this.problemCache = undefined;
+    this.problemIndex = undefined;
     st.pools = [];
     st.problems = [];
     st.parsed = false;

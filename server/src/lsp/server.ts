@@ -56,6 +56,8 @@ interface Folder {
   scanning?: Promise<void>;
   /** What was last sent per file, to send only what changed. */
   published: Map<string, string>;
+  /** Send every file's diagnostics at the next update (enable was switched). */
+  republish?: boolean;
 }
 
 function toFile(uri: string): string | undefined {
@@ -151,6 +153,7 @@ export function startServer(connection: Connection): void {
     }
     folders.forEach((f, i) => {
       const { enabled, overrides } = overridesFrom(values[i], warn);
+      if (f.enabled !== enabled) f.republish = true;
       f.enabled = enabled;
       f.ws.setOverrides(overrides);
     });
@@ -173,20 +176,17 @@ export function startServer(connection: Connection): void {
     void connection.sendNotification(STATUS_NOTIFICATION, lastStatus);
   };
 
-  const publish = (folder: Folder, files: Iterable<string>) => {
+  /** Sends the diagnostics of `files` that changed since last sent (`all`: of every file). */
+  const publish = (folder: Folder, files: Iterable<string>, all = false) => {
     const pos = new Positions(folder.ws);
-    const problems = new Map<string, Diagnostic[]>();
-    if (folder.enabled) {
-      for (const p of folder.ws.problems()) {
-        if (!isInside(p.file, folder.root) || p.file === folder.root) continue;
-        problems.set(p.file, [...(problems.get(p.file) ?? []), problemDiagnostic(p)]);
-      }
-    }
     const targets = new Set(files);
-    for (const f of problems.keys()) targets.add(f);
-    for (const f of folder.published.keys()) if (!problems.has(f) && !folder.ws.findingsIn(f).length) targets.add(f);
+    if (all || !folder.enabled) {
+      for (const f of folder.published.keys()) targets.add(f);
+      if (folder.enabled) for (const f of folder.ws.filesWithDiagnostics()) targets.add(f);
+    }
     for (const file of targets) {
-      const diagnostics = folder.enabled ? [...folder.ws.findingsIn(file).map((x) => findingDiagnostic(x, pos, folder.rel)), ...(problems.get(file) ?? [])] : [];
+      if (!isInside(file, folder.root) || file === folder.root) continue;
+      const diagnostics = folder.enabled ? [...folder.ws.findingsIn(file).map((x) => findingDiagnostic(x, pos, folder.rel)), ...folder.ws.problemsIn(file).map(problemDiagnostic)] : [];
       const key = JSON.stringify(diagnostics);
       if ((folder.published.get(file) ?? '[]') === key) continue;
       if (diagnostics.length) folder.published.set(file, key);
@@ -196,6 +196,7 @@ export function startServer(connection: Connection): void {
     }
   };
 
+
   const scanFolder = (folder: Folder): Promise<void> => {
     folder.scanning ??= (async () => {
       const started = performance.now();
@@ -203,14 +204,16 @@ export function startServer(connection: Connection): void {
       progress?.begin('pool-lint', 0, 'scanning the workspace', false);
       let lastPct = -1;
       try {
-        const r = await folder.ws.scan(undefined, (done, total) => {
+        const r = await folder.ws.scan(undefined, (done, total, diagnosed) => {
           const pct = total ? Math.floor((done / total) * 100) : 100;
           if (pct !== lastPct) progress?.report(pct, `${done}/${total} files`);
           lastPct = pct;
+          // findings appear as the scan reaches them, not all at its end
+          if (diagnosed.length) publish(folder, diagnosed);
         });
         folder.scanned = true;
         received.delete(folder); // edits made during the scan were read by it
-        publish(folder, r.changed);
+        publish(folder, r.changed, true);
         log(`scanned ${folder.root}: ${folder.ws.files.length} files, ${folder.ws.pools().length} pools in ${Math.round(performance.now() - started)} ms`);
         sendStatus(performance.now() - started, r.analysed.length);
       } catch (e) {
@@ -236,7 +239,8 @@ export function startServer(connection: Connection): void {
       received.delete(folder);
       folder.ws.update().then(
         (r) => {
-          publish(folder, r.changed);
+          publish(folder, r.changed, folder.republish);
+          folder.republish = false;
           sendStatus(performance.now() - t0, r.analysed.length, r.kept.length);
           if (folder.ws.pending) schedule(folder);
         },

@@ -914,7 +914,9 @@ function tokenEdit(tree: Tree, language: LanguageId, before: string, after: stri
   const leaf = tree.rootNode.descendantForIndex(e.startIndex, e.oldEndIndex);
   if (!leaf || leaf.childCount > 0 || leaf.startIndex > e.startIndex || leaf.endIndex < e.oldEndIndex) return null;
   const token = before.slice(leaf.startIndex, e.startIndex) + inserted + before.slice(e.oldEndIndex, leaf.endIndex);
-  const lang = language === 'python' ? 'python' : language === 'rust' ? 'rust' : 'javascript';
+  // the languages whose tokens are known here; any other grammar is always detected again
+  const lang = language === 'python' ? 'python' : language === 'rust' ? 'rust' : language === 'typescript' || language === 'tsx' || language === 'javascript' ? 'javascript' : undefined;
+  if (!lang) return null;
   let ok = false;
   if (IDENTIFIERS.has(leaf.type)) ok = (lang === 'javascript' ? /^[A-Za-z_$][\w$]*$/ : /^[A-Za-z_][A-Za-z0-9_]*$/).test(token) && !KEYWORDS[lang].has(token);
   else if (leaf.type === 'comment' || leaf.type === 'line_comment') ok = lang === 'python' ? /^#[^\r\n]*$/.test(token) : /^\/\/[^\r\n]*$/.test(token);

@@ -1,0 +1,97 @@
+// Where the probe may send traffic: loopback addresses and Unix sockets, plus hosts the user lists
+// in poolLint.probe.allowedHosts (or --allow-host). Decided from the URL text alone, before any
+// socket is opened; a name other than `localhost` is never resolved to find out (a DNS query is
+// traffic too), it must be listed.
+import * as dns from 'dns';
+import * as net from 'net';
+import { parse as parsePgUrl } from 'pg-connection-string';
+import { maskUrl } from '../engine/urls';
+
+export class ProbeRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ProbeRefused';
+  }
+}
+
+/** 127.0.0.0/8, ::1, and IPv4-mapped loopback (::ffff:127.x.y.z). */
+export function isLoopbackAddress(address: string): boolean {
+  const a = address.replace(/^\[|\]$/g, '').toLowerCase();
+  if (net.isIPv4(a)) return a.split('.')[0] === '127';
+  if (net.isIPv6(a)) {
+    if (a === '::1' || /^0{0,4}(:0{0,4}){6}:0{0,3}1$/.test(a)) return true;
+    const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+    return mapped !== null && isLoopbackAddress(mapped[1]);
+  }
+  return false;
+}
+
+export interface PgEndpoint {
+  /** The host as the probe will use it: an IP address, `localhost` resolved, or a socket folder. */
+  host: string;
+  port: number;
+  database?: string;
+  user?: string;
+  password?: string;
+  /** Unix-domain socket (host is a folder). */
+  socket: boolean;
+  /** How the host was allowed, in words. */
+  allowedAs: string;
+  /** Extra startup options from the URL (`?options=`), kept ahead of the probe's own. */
+  options?: string;
+  /** The URL with its password masked, for every message. */
+  display: string;
+}
+
+function normHost(h: string): string {
+  return h.replace(/^\[|\]$/g, '').toLowerCase();
+}
+
+/**
+ * Parses a PostgreSQL URL and decides whether the probe may connect. Throws ProbeRefused naming
+ * the host and how to allow it. A URL without a host means what node-postgres would use: PGHOST,
+ * else `localhost`; that is what is checked.
+ */
+export async function checkPgTarget(url: string, allowedHosts: string[], env: NodeJS.ProcessEnv = process.env): Promise<PgEndpoint> {
+  const display = maskUrl(url);
+  if (!/^postgres(ql)?(\+[a-z0-9_]+)?:\/\//i.test(url.trim())) throw new ProbeRefused(`not a PostgreSQL URL: ${display}`);
+  // SQLAlchemy's postgresql+psycopg:// and the like name a driver; the server is the same
+  const cleaned = url.trim().replace(/^postgres(ql)?\+[a-z0-9_]+:\/\//i, 'postgresql://');
+  let parsed: ReturnType<typeof parsePgUrl>;
+  try {
+    parsed = parsePgUrl(cleaned);
+  } catch (e) {
+    throw new ProbeRefused(`cannot parse ${display}: ${(e as Error).message}`);
+  }
+  const hostText = (parsed.host || env.PGHOST || 'localhost').trim();
+  if (hostText.includes(',')) throw new ProbeRefused(`${display} names several hosts (${hostText}); the probe drives one server at a time`);
+  const port = Number(parsed.port || env.PGPORT || 5432);
+  if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new ProbeRefused(`bad port '${parsed.port}' in ${display}`);
+  const allowed = new Set(allowedHosts.map(normHost));
+  const base = {
+    port,
+    database: parsed.database || undefined,
+    user: parsed.user || undefined,
+    password: parsed.password || undefined,
+    options: parsed.options || undefined,
+    display,
+  };
+  if (hostText.startsWith('/')) return { ...base, host: hostText, socket: true, allowedAs: 'a Unix-domain socket on this machine' };
+  const host = normHost(hostText);
+  if (allowed.has(host)) return { ...base, host, socket: false, allowedAs: `listed in poolLint.probe.allowedHosts` };
+  if (isLoopbackAddress(host)) return { ...base, host, socket: false, allowedAs: 'a loopback address' };
+  if (host === 'localhost') {
+    // resolved from the hosts file; every address it gives must be loopback, and the probe then
+    // connects to that address (not to the name, which could resolve differently later)
+    const addrs = await dns.promises.lookup('localhost', { all: true }).catch(() => []);
+    const loop = addrs.filter((a) => isLoopbackAddress(a.address));
+    if (addrs.length === 0 || loop.length !== addrs.length) throw new ProbeRefused(`'localhost' does not resolve to loopback addresses only here (${addrs.map((a) => a.address).join(', ') || 'no address'}); use 127.0.0.1`);
+    const v4 = loop.find((a) => a.family === 4) ?? loop[0];
+    return { ...base, host: v4.address, socket: false, allowedAs: `localhost (${v4.address})` };
+  }
+  throw new ProbeRefused(
+    `refusing to probe ${host}: the load probe connects only to loopback addresses (127.0.0.0/8, ::1) and Unix sockets unless the host is listed ` +
+      `in poolLint.probe.allowedHosts (poollint.config.json: {"probe": {"allowedHosts": ["${host}"]}}) or given with --allow-host ${host}. ` +
+      `No connection was attempted.`,
+  );
+}

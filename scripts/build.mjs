@@ -13,7 +13,8 @@ for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-rus
 }
 // One esbuild run per bundle (a list, so each bundle is one entry); vscode is the editor's own.
 const entries = [
-  { name: 'cli', entry: 'server/src/cli.ts' },
+  // better-sqlite3 loads its native addon from node_modules; pg-native is pg's optional binding
+  { name: 'cli', entry: 'server/src/cli.ts', external: ['better-sqlite3', 'pg-native'] },
   { name: 'server', entry: 'server/src/lsp/main.ts' },
   { name: 'extension', entry: 'client/src/extension.ts', external: ['vscode'] },
 ];

@@ -87,7 +87,7 @@ describe('workspace walk and bad input', () => {
     fs.writeFileSync(path.join(dir, 'poollint.config.json'), '{ "rules": { "missing-pre-ping": "loud", "no-such-rule": "off" }, "expectedConcurency": 10 }');
     const r2 = await check({ root: dir, rel: relTo(dir) });
     assert.deepStrictEqual(r2.problems.map((p) => p.message), [
-      "unknown key 'expectedConcurency' (known: rules, expectedConcurrency, peakRequestsPerSecond, avgConnectionHoldMs, serverMaxConnections, profiles, exclude)",
+      "unknown key 'expectedConcurency' (known: rules, expectedConcurrency, peakRequestsPerSecond, avgConnectionHoldMs, serverMaxConnections, profiles, exclude, probe)",
       "rule 'missing-pre-ping': severity must be one of off/info/warning/error, not \"loud\"",
       `unknown rule 'no-such-rule' in 'rules' (known: ${RULE_IDS.join(', ')})`,
     ]);

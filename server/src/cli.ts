@@ -9,12 +9,14 @@ import { toJson } from './report/json';
 import { toText } from './report/text';
 import { toSarif } from './report/sarif';
 import { maskSecrets } from './engine/urls';
+import { probeCommand } from './probe/cli';
 
 declare const POOL_LINT_VERSION: string | undefined;
 const VERSION = typeof POOL_LINT_VERSION === 'string' ? POOL_LINT_VERSION : '0.0.0-dev';
 
 const USAGE = `Usage: pool-lint check [paths...] [options]
        pool-lint rules
+       pool-lint probe [--pool FILE:LINE | --url URL | --sqlite] [options]   (pool-lint probe --help)
        pool-lint --version
        pool-lint --stdio          the language server over stdin/stdout (for editors)
 
@@ -92,6 +94,7 @@ async function main(argv: string[]): Promise<number> {
     (await import('./lsp/main')).startStdioServer();
     return new Promise<number>(() => undefined); // runs until the client says exit
   }
+  if (argv[0] === 'probe') return probeCommand(argv.slice(1));
   let args: ReturnType<typeof parseArgs>;
   try {
     args = parseArgs(argv);

@@ -18,6 +18,8 @@ export interface EngineConfig {
   serverMaxConnections?: number;
   profiles: Profiles;
   exclude: string[];
+  /** The load probe: hosts beyond loopback it may connect to (`"probe": {"allowedHosts": [...]}`). */
+  probe?: { allowedHosts: string[] };
   /** The file the configuration came from, if any. */
   source?: string;
 }
@@ -26,7 +28,7 @@ export function defaultConfig(): EngineConfig {
   return { rules: {}, profiles: { ...DEFAULT_PROFILES }, exclude: [] };
 }
 
-const KEYS = ['rules', 'expectedConcurrency', 'peakRequestsPerSecond', 'avgConnectionHoldMs', 'serverMaxConnections', 'profiles', 'exclude', '$schema'];
+const KEYS = ['rules', 'expectedConcurrency', 'peakRequestsPerSecond', 'avgConnectionHoldMs', 'serverMaxConnections', 'profiles', 'exclude', 'probe', '$schema'];
 const LEVELS = ['off', 'info', 'warning', 'error'];
 
 /** Expected concurrent checkouts per process, and how that figure was reached. */
@@ -97,6 +99,17 @@ function validate(raw: unknown, file: string, ruleIds: string[], problems: FileP
         if (!Array.isArray(files) || files.some((f) => typeof f !== 'string')) bad(`profile '${name}' must be a list of env file names`);
         else c.profiles[name] = files as string[];
       }
+  }
+  if (o.probe !== undefined) {
+    const p = o.probe as Record<string, unknown> | null;
+    if (typeof p !== 'object' || p === null || Array.isArray(p)) bad(`'probe' must be an object such as {"allowedHosts": ["db.staging.internal"]}`);
+    else {
+      for (const k of Object.keys(p)) if (k !== 'allowedHosts') bad(`unknown key 'probe.${k}' (known: allowedHosts)`);
+      if (p.allowedHosts !== undefined) {
+        if (!Array.isArray(p.allowedHosts) || p.allowedHosts.some((h) => typeof h !== 'string' || !h.trim())) bad(`'probe.allowedHosts' must be a list of host names or addresses`);
+        else c.probe = { allowedHosts: p.allowedHosts as string[] };
+      }
+    }
   }
   if (o.exclude !== undefined) {
     if (!Array.isArray(o.exclude) || o.exclude.some((f) => typeof f !== 'string')) bad(`'exclude' must be a list of gitignore-style patterns`);

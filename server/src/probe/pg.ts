@@ -234,7 +234,9 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
     await control.connect();
   } catch (e) {
     report.errors.push(describePgError(e, ep));
-    await control.end().catch(() => undefined);
+    await Promise.race([control.end().catch(() => undefined), delay(500)]);
+    destroy(control);
+    report.leftOpen = 0; // nothing was opened
     return finish();
   }
   const pids = new Set<number>();

@@ -83,7 +83,7 @@ export async function checkPgTarget(url: string, allowedHosts: string[], env: No
   if (host === 'localhost') {
     // resolved from the hosts file; every address it gives must be loopback, and the probe then
     // connects to that address (not to the name, which could resolve differently later)
-    const addrs = await dns.promises.lookup('localhost', { all: true }).catch(() => []);
+    const addrs = await new Promise<dns.LookupAddress[]>((resolve) => dns.lookup('localhost', { all: true }, (err, list) => resolve(err ? [] : list)));
     const loop = addrs.filter((a) => isLoopbackAddress(a.address));
     if (addrs.length === 0 || loop.length !== addrs.length) throw new ProbeRefused(`'localhost' does not resolve to loopback addresses only here (${addrs.map((a) => a.address).join(', ') || 'no address'}); use 127.0.0.1`);
     const v4 = loop.find((a) => a.family === 4) ?? loop[0];

@@ -164,3 +164,76 @@ export function findPool(pools: PoolModel[], spec: string, cwd: string): PoolMod
   if (!hit) return { error: `no pool at ${m[1]}:${m[2]} (pools in that file start at line ${inFile.map((p) => p.span.line + 1).join(', ')})` };
   return hit;
 }
+
+/** SQLite settings for the probe's "as configured" run, read from the model (and, for a config section, from the connections the code opens). */
+export interface SqliteSettingsFound {
+  journalMode: string;
+  busyTimeoutMs: number;
+  writers: number;
+  readers: number;
+  how: string;
+  /** The database file, absolute, when the URL or path names one. */
+  file?: string;
+}
+
+const WRITER_KEYS = ['max_writers', 'writers', 'write_pool_size', 'writer_pool_size', 'max_write_connections', 'max_writer_connections'];
+const READER_KEYS = ['max_readers', 'readers', 'read_pool_size', 'reader_pool_size'];
+
+export function sqliteFileOf(profile: ProfileModel, pool: PoolModel, root: string): string | undefined {
+  const db = profile.database;
+  if (db.memory) return undefined;
+  let p = typeof db.source?.value === 'string' ? db.source.value : db.url;
+  if (!p) return undefined;
+  // sqlite:///relative.db and sqlite:////absolute.db (SQLAlchemy's forms)
+  const m = /^sqlite(\+\w+)?:\/\/\/?(.*)$/i.exec(p);
+  if (m) p = m[2].split('?')[0];
+  if (!p || p === ':memory:') return undefined;
+  if (path.isAbsolute(p)) return p;
+  // a relative path is relative to the process's folder: the workspace root, else the module's folder
+  const fromRoot = path.resolve(root, p);
+  const fromFile = path.resolve(path.dirname(pool.file), p);
+  return fs.existsSync(fromRoot) ? fromRoot : fs.existsSync(fromFile) ? fromFile : fromRoot;
+}
+
+export function sqliteSettingsOf(pool: PoolModel, profile: ProfileModel, all: PoolModel[], rel: (f: string) => string, root: string): SqliteSettingsFound {
+  const notes: string[] = [];
+  let facts = pool.sqlite;
+  if (!facts) {
+    // a config section sizes connections the code opens: take their PRAGMAs
+    const near = all.filter((p) => p.sqlite && p !== pool).sort((a, b) => commonPrefix(b.file, pool.file) - commonPrefix(a.file, pool.file))[0];
+    if (near?.sqlite) {
+      facts = near.sqlite;
+      notes.push(`journal mode and busy timeout from the connection at ${rel(near.file)}:${near.span.line + 1}`);
+    }
+  }
+  const journal = typeof facts?.journalMode.value === 'string' ? facts.journalMode.value.toLowerCase() : 'delete';
+  const busy = typeof facts?.busyTimeoutMs.value === 'number' ? facts.busyTimeoutMs.value : 0;
+  if (!facts) notes.push("no PRAGMA found: SQLite's defaults (journal_mode=delete, no busy timeout)");
+  const s = profile.settings;
+  const writerKey = Object.keys(s).find((k) => WRITER_KEYS.includes(k.toLowerCase()) && typeof s[k].value === 'number');
+  const readerKey = Object.keys(s).find((k) => READER_KEYS.includes(k.toLowerCase()) && typeof s[k].value === 'number');
+  let writers: number;
+  if (writerKey) {
+    writers = s[writerKey].value as number;
+    notes.push(`${writerKey} ${writers}`);
+  } else {
+    const lim = limitsOf(pool, profile);
+    if ('capacity' in lim && lim.capacity > 1) {
+      writers = Math.min(lim.capacity, 4);
+      notes.push(`${writers} writers: any of the pool's ${lim.capacity} connections may write (${lim.capacityHow}); the probe runs at most 4`);
+    } else {
+      writers = 2;
+      notes.push('2 writers: one connection per process, two processes writing');
+    }
+  }
+  const readers = readerKey ? Math.min(s[readerKey].value as number, 8) : 4;
+  notes.push(readerKey ? `${readerKey} ${s[readerKey].value}${(s[readerKey].value as number) > 8 ? ' (the probe runs 8)' : ''}` : '4 readers');
+  writers = Math.max(1, Math.min(writers, 8));
+  return { journalMode: journal, busyTimeoutMs: busy, writers, readers, how: `journal_mode=${journal}, busy_timeout ${busy} ms; ${notes.join('; ')}`, file: sqliteFileOf(profile, pool, root) };
+}
+
+function commonPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return i;
+}

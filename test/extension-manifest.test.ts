@@ -92,7 +92,7 @@ describe('extension manifest', () => {
     const files = r.stdout.split('\n').filter(Boolean);
     for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-python.wasm', 'syntaxes/dotenv.tmLanguage.json', 'language-configuration/dotenv.json', pkg.icon, 'docs/rules/undersized-pool.md'])
       assert.ok(files.includes(f), `the VSIX lacks ${f}`);
-    for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(extension|server)\.js|dist\/wasm\/[\w-]+\.wasm|syntaxes\/[\w.]+\.json|language-configuration\/\w+\.json|images\/[\w.]+|docs\/rules\/[\w-]+\.md)$/, `the VSIX should not carry ${f}`);
+    for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(extension|server|cli)\.js|dist\/wasm\/[\w-]+\.wasm|syntaxes\/[\w.]+\.json|language-configuration\/\w+\.json|images\/[\w.]+|docs\/rules\/[\w-]+\.md)$/, `the VSIX should not carry ${f}`);
     assert.ok(pkg.icon.endsWith('.png') && fs.readFileSync(path.join(REPO, pkg.icon)).subarray(1, 4).toString() === 'PNG', 'the icon is a PNG');
   });
 

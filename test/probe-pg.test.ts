@@ -13,6 +13,7 @@ import { ProbeRefused, checkPgTarget, isLoopbackAddress } from '../server/src/pr
 import { defaultLimits, type PoolLimits } from '../server/src/probe/target';
 import { toHtml, toJson, toText } from '../server/src/probe/render';
 import { CLI, cli } from './helpers/cli';
+import { needsPassword, runProbeProcess } from '../client/src/probe-run';
 import { TempCluster, connect, freePort, probeSessions, scratchDatabase, waitForNoSessions, withPassword, type Scratch } from './helpers/pg';
 
 const limits = (over: Partial<PoolLimits>): PoolLimits => ({ ...defaultLimits(), ...over });
@@ -272,6 +273,11 @@ describe('probe: PostgreSQL on loopback', function () {
     assert.match(page, /capacity 4<\/text>/);
     assert.ok(!/<script|\bsrc=|\bhref=|@import|url\(/i.test(page), 'external reference or script in the report');
     assert.match(page, /Content-Security-Policy" content="default-src 'none'/);
+    // the editor's webview: the style element is allowed by its nonce alone
+    const view = toHtml(r, [], { nonce: 'bm9uY2U=' });
+    assert.match(view, /content="default-src 'none'; style-src 'nonce-bm9uY2U='; img-src data:"/);
+    assert.match(view, /<style nonce="bm9uY2U=">/);
+    assert.ok(!view.includes('unsafe-inline'));
     assert.strictEqual(JSON.parse(toJson(r)).kind, 'postgresql');
   });
 });
@@ -290,6 +296,58 @@ describe('probe: a server that restarts mid-run, and password authentication (a 
     assert.strictEqual(r.complete, false);
     assert.match(r.errors[0], /password authentication failed for user "postgres"/);
     for (const out of [toText(r), toJson(r), toHtml(r)]) assert.ok(!out.includes('Wrong-Pw-5521') && !out.includes(cluster.password));
+  });
+
+  it('the editor\'s run: the CLI forked with progress over IPC, the password from the environment, the measured size as an edit, and Cancel', async function () {
+    this.timeout(120000);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-probe-editor-'));
+    try {
+      // the URL in the code has no password: the editor asks for it and passes it in the environment
+      fs.writeFileSync(path.join(dir, '.env'), `DATABASE_URL=postgresql://postgres@127.0.0.1:${cluster.port}/postgres\n`);
+      fs.writeFileSync(path.join(dir, 'poollint.config.json'), '{"expectedConcurrency": 6}\n');
+      const source = 'import os\nfrom sqlalchemy import create_engine\n\nengine = create_engine(os.environ["DATABASE_URL"], pool_size=2, max_overflow=1, pool_timeout=0.01)\n';
+      fs.writeFileSync(path.join(dir, 'app.py'), source);
+      const args = ['--pool', 'app.py:4', '--root', dir, '--workload', 'hold:100ms', '--steps', '1,2,3', '--duration', '700ms'];
+      const noPw = await runProbeProcess({ cli: CLI, cwd: dir, args });
+      assert.strictEqual(noPw.code, 1, noPw.stderr);
+      assert.ok(needsPassword(noPw), noPw.report?.errors.join('; '));
+      const progress: number[] = [];
+      const ok = await runProbeProcess({ cli: CLI, cwd: dir, args, password: cluster.password, onProgress: (p) => progress.push(p.fraction) });
+      assert.strictEqual(ok.code, 0, `${ok.stderr} ${ok.report?.errors.join('; ')}`);
+      assert.ok(progress.length > 3 && progress.some((f) => f > 0.5), `progress: ${progress.join(',')}`);
+      assert.ok(!JSON.stringify(ok).includes(cluster.password));
+      // 3 connections time out at 6 concurrent with a 10 ms acquire bound; the confirmation raises it
+      const rec = ok.report!.recommendation!.capacity;
+      assert.ok(rec > 3, `recommended ${rec}`);
+      const fix = ok.report!.fix!;
+      assert.strictEqual(fix.description, `Set pool_size to ${rec - 1} (capacity ${rec}, measured by the load probe)`);
+      const e = fix.edits[0];
+      assert.strictEqual(e.file, path.join(dir, 'app.py'));
+      assert.strictEqual(source.slice(0, e.start) + e.newText + source.slice(e.end), source.replace('pool_size=2', `pool_size=${rec - 1}`));
+      // Cancel from the notification: SIGTERM, a partial report, no session left
+      let cancel!: () => void;
+      const cancelled = new Promise<void>((r) => (cancel = r));
+      const running = runProbeProcess({ cli: CLI, cwd: dir, args: ['--pool', 'app.py:4', '--root', dir, '--workload', 'hold:3s', '--steps', '3', '--duration', '30s', '--no-confirm', '--acquire-timeout', '30s'], password: cluster.password, cancelled });
+      const admin = await connect(cluster.url());
+      try {
+        const count = async () => (await admin.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = 'pool-lint-probe'`)).rows[0].n as number;
+        for (let i = 0; i < 200 && (await count()) < 3; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.ok((await count()) >= 3);
+        const t0 = Date.now();
+        cancel();
+        const r = await running;
+        let n = await count();
+        while (n > 0 && Date.now() - t0 < 2000) n = await count();
+        console.log(`      editor cancel: CLI exited ${Date.now() - t0} ms after Cancel with ${r.code}; ${n} probe sessions`);
+        assert.strictEqual(r.code, 143);
+        assert.strictEqual(r.report?.complete, false);
+        assert.strictEqual(n, 0);
+      } finally {
+        await admin.end();
+      }
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('a restart mid-run ends the step with a message, returns a partial report, and leaves no session behind', async () => {

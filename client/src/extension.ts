@@ -37,7 +37,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       await stopClient();
       await startClient();
     }),
-    registerProbeCommand(output),
+    registerProbeCommand(output, context, store),
     // The pool list follows the findings: refresh it when they change.
     vscode.languages.onDidChangeDiagnostics(() => store.refreshSoon()),
   );

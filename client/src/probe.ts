@@ -2,7 +2,17 @@
 // real connections to a database, so it never runs in Restricted Mode: the manifest disables the
 // command there (enablement and when-clause isWorkspaceTrusted) and this checks again at run time,
 // because a CodeLens or a keybinding can invoke a command whatever its enablement.
+//
+// The run itself is `pool-lint probe --pool FILE:LINE --format json` in a child process
+// (probe-run.ts): progress in a notification with Cancel, the report in a webview (the same charts
+// as the HTML report, no script, a nonce-only style policy), the recommended size as a quick fix on
+// the pool, and a password asked for once and kept in SecretStorage.
+import * as crypto from 'crypto';
+import * as path from 'path';
 import * as vscode from 'vscode';
+import { toHtml, type ProbeReport } from '../../server/src/probe/render';
+import type { PoolStore } from './pools';
+import { needsPassword, runProbeProcess, type ProbeJson, type ProbeProcessResult } from './probe-run';
 
 /** What the server's CodeLens passes: the pool's file, 0-based line and pool id. */
 export interface ProbeTarget {
@@ -11,20 +21,173 @@ export interface ProbeTarget {
   poolId: string;
 }
 
-export function registerProbeCommand(output: vscode.OutputChannel): vscode.Disposable {
-  return vscode.commands.registerCommand('poolLint.runProbe', async (target?: ProbeTarget) => {
-    if (!vscode.workspace.isTrusted) {
-      output.appendLine('[client] load probe refused: the workspace is not trusted (Restricted Mode)');
-      const manage = 'Manage Workspace Trust';
-      const choice = await vscode.window.showWarningMessage(
-        'pool-lint: the load probe connects to a database, so it is disabled in Restricted Mode. Trust this workspace to run it.',
-        manage,
-      );
-      if (choice === manage) await vscode.commands.executeCommand('workbench.trust.manage');
-      return false;
+const SQLITE_FRESH = 'sqlite-fresh';
+
+/** Probe results per pool (file and 0-based line), for the quick fix. */
+export class ProbeResults {
+  private readonly byPool = new Map<string, ProbeJson>();
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  key(uri: vscode.Uri, line: number): string {
+    return `${uri.toString()}#${line}`;
+  }
+  set(uri: vscode.Uri, line: number, r: ProbeJson): void {
+    this.byPool.set(this.key(uri, line), r);
+    this.emitter.fire();
+  }
+  get(uri: vscode.Uri, line: number): ProbeJson | undefined {
+    return this.byPool.get(this.key(uri, line));
+  }
+  forFile(uri: vscode.Uri): [number, ProbeJson][] {
+    const prefix = `${uri.toString()}#`;
+    return [...this.byPool].filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [Number(k.slice(prefix.length)), v]);
+  }
+}
+
+/** The measured capacity, offered where the pool is constructed. */
+export class ProbeFixProvider implements vscode.CodeActionProvider {
+  static readonly kinds = [vscode.CodeActionKind.QuickFix];
+  constructor(private readonly results: ProbeResults) {}
+  provideCodeActions(doc: vscode.TextDocument, range: vscode.Range): vscode.CodeAction[] {
+    const out: vscode.CodeAction[] = [];
+    for (const [line, r] of this.results.forFile(doc.uri)) {
+      if (!r.fix || range.end.line < line - 1 || range.start.line > line + 3) continue;
+      out.push(fixAction(r));
     }
-    output.appendLine(`[client] load probe requested for ${target ? `${target.uri}:${target.line + 1} (${target.poolId})` : 'no pool'}`);
-    void vscode.window.showInformationMessage('pool-lint: the load probe is not in this build of the extension yet.');
+    return out;
+  }
+}
+
+export function fixAction(r: ProbeJson): vscode.CodeAction {
+  const a = new vscode.CodeAction(`${r.fix!.description}`, vscode.CodeActionKind.QuickFix);
+  a.edit = new vscode.WorkspaceEdit();
+  for (const e of r.fix!.edits) {
+    // offsets are UTF-16 indices into the file as the probe read it
+    const uri = vscode.Uri.file(e.file);
+    const doc = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === uri.fsPath);
+    if (doc) a.edit.replace(uri, new vscode.Range(doc.positionAt(e.start), doc.positionAt(e.end)), e.newText);
+  }
+  return a;
+}
+
+export function registerProbeCommand(output: vscode.OutputChannel, context?: vscode.ExtensionContext, store?: PoolStore): vscode.Disposable {
+  const results = new ProbeResults();
+  const subs: vscode.Disposable[] = [];
+  subs.push(
+    vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ProbeFixProvider(results), { providedCodeActionKinds: ProbeFixProvider.kinds }),
+    vscode.commands.registerCommand('poolLint.runProbe', async (target?: ProbeTarget) => {
+      if (!vscode.workspace.isTrusted) {
+        output.appendLine('[client] load probe refused: the workspace is not trusted (Restricted Mode)');
+        const manage = 'Manage Workspace Trust';
+        const choice = await vscode.window.showWarningMessage(
+          'pool-lint: the load probe connects to a database, so it is disabled in Restricted Mode. Trust this workspace to run it.',
+          manage,
+        );
+        if (choice === manage) await vscode.commands.executeCommand('workbench.trust.manage');
+        return false;
+      }
+      const picked = target ?? (await pickTarget(store));
+      if (!picked) return false;
+      output.appendLine(`[client] load probe requested for ${picked.poolId === SQLITE_FRESH ? 'a fresh SQLite database' : `${picked.uri}:${picked.line + 1} (${picked.poolId})`}`);
+      return runProbe(picked, output, results, context);
+    }),
+  );
+  return vscode.Disposable.from(...subs);
+}
+
+async function pickTarget(store?: PoolStore): Promise<ProbeTarget | undefined> {
+  type Item = vscode.QuickPickItem & { target: ProbeTarget };
+  const items: Item[] = (store?.pools ?? []).map((p) => ({
+    label: `${p.library} ${p.constructor}`,
+    description: `${vscode.workspace.asRelativePath(vscode.Uri.parse(p.uri))}:${p.range.start.line + 1}`,
+    detail: p.profiles.map((pr) => `${pr.profile}: ${pr.database}${pr.capacity ? `, ${pr.capacity}` : ''}`).join(' · '),
+    target: { uri: p.uri, line: p.range.start.line, poolId: p.id },
+  }));
+  items.push({ label: 'SQLite on a fresh temporary database', description: 'rollback journal vs WAL, two writers vs one', target: { uri: '', line: 0, poolId: SQLITE_FRESH } });
+  const choice = await vscode.window.showQuickPick(items, { title: 'pool-lint: Run load probe', placeHolder: 'The pool to measure' });
+  return choice?.target;
+}
+
+function secretKey(folder: vscode.WorkspaceFolder | undefined, t: ProbeTarget): string {
+  return `poolLint.probe.password:${folder?.uri.toString() ?? ''}:${t.poolId}`;
+}
+
+async function runProbe(t: ProbeTarget, output: vscode.OutputChannel, results: ProbeResults, context?: vscode.ExtensionContext): Promise<boolean> {
+  const cli = context ? context.asAbsolutePath(path.join('dist', 'cli.js')) : path.join(__dirname, 'cli.js');
+  const uri = t.uri ? vscode.Uri.parse(t.uri) : undefined;
+  const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : vscode.workspace.workspaceFolders?.[0];
+  const cwd = folder?.uri.fsPath ?? (uri ? path.dirname(uri.fsPath) : process.cwd());
+  const config = vscode.workspace.getConfiguration('poolLint', uri ?? folder?.uri);
+  const args = t.poolId === SQLITE_FRESH ? ['--sqlite'] : ['--pool', `${path.relative(cwd, uri!.fsPath)}:${t.line + 1}`, '--root', cwd];
+  for (const h of config.get<string[]>('probe.allowedHosts') ?? []) args.push('--allow-host', h);
+  const key = secretKey(folder, t);
+  let password = context ? await context.secrets.get(key) : undefined;
+  let result: ProbeProcessResult | undefined;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: 'pool-lint: load probe', cancellable: true },
+      async (progress, token) => {
+        let last = 0;
+        const cancelled = new Promise<void>((resolve) => token.onCancellationRequested(() => resolve()));
+        return runProbeProcess({
+          cli,
+          cwd,
+          args,
+          password,
+          cancelled,
+          onProgress: (p) => {
+            const pct = Math.round(p.fraction * 100);
+            progress.report({ message: p.message, increment: Math.max(0, pct - last) });
+            last = Math.max(last, pct);
+          },
+        });
+      },
+    );
+    if (!needsPassword(result) || !context) break;
+    if (password) {
+      await context.secrets.delete(key);
+      output.appendLine('[client] the stored password was refused; it has been forgotten');
+    }
+    const target = result.report?.target;
+    password = await vscode.window.showInputBox({
+      title: 'pool-lint: database password',
+      prompt: `Password for ${target?.user ?? 'the user'} at ${target?.host ?? 'the database'}:${target?.port ?? ''} (kept in the editor's secret storage)`,
+      password: true,
+      ignoreFocusOut: true,
+    });
+    if (!password) break;
+    await context.secrets.store(key, password);
+  }
+  if (!result) return false;
+  if (result.stderr) output.appendLine(`[probe] ${result.stderr}`);
+  const report = result.report;
+  if (!report) {
+    void vscode.window.showErrorMessage(`pool-lint: the load probe did not run: ${result.stderr.split('\n').pop() || `exit code ${result.code}`}`);
     return false;
-  });
+  }
+  for (const e of report.errors) output.appendLine(`[probe] ${e}`);
+  if (uri) results.set(uri, t.line, report);
+  showReport(report, context);
+  const summary = report.recommendation ? `recommended capacity ${report.recommendation.capacity} (the pool has ${report.limits?.capacity})` : report.errors[0] ?? 'done';
+  const apply = report.fix ? 'Apply' : undefined;
+  const choice = await (report.complete ? vscode.window.showInformationMessage(`pool-lint: load probe ${report.complete ? 'done' : 'stopped'}: ${summary}`, ...(apply ? [apply] : [])) : vscode.window.showWarningMessage(`pool-lint: partial report: ${summary}`));
+  if (choice === apply && report.fix && uri) {
+    await vscode.workspace.openTextDocument(uri);
+    await vscode.workspace.applyEdit(fixAction(report).edit!);
+  }
+  return report.complete;
+}
+
+let panel: vscode.WebviewPanel | undefined;
+
+/** The report in a webview: no script, no resource, a style element allowed by its nonce alone. */
+export function showReport(report: ProbeJson, context?: vscode.ExtensionContext): void {
+  const title = report.pool ? `Load probe: ${report.pool.file}:${report.pool.line}` : report.kind === 'sqlite' ? 'Load probe: SQLite' : 'Load probe';
+  if (!panel) {
+    panel = vscode.window.createWebviewPanel('poolLint.probeReport', title, vscode.ViewColumn.Beside, { enableScripts: false, enableCommandUris: false, localResourceRoots: [] });
+    panel.onDidDispose(() => (panel = undefined), undefined, context?.subscriptions);
+  }
+  panel.title = title;
+  panel.webview.html = toHtml(report as unknown as ProbeReport, [], { nonce: crypto.randomBytes(16).toString('base64') });
+  panel.reveal(vscode.ViewColumn.Beside, true);
 }

@@ -13,6 +13,9 @@ import { ProbeRefused } from './safety';
 import { freshConfigs, runSqliteProbe, type SqliteConfig } from './sqlite';
 import { parseDuration } from './stats';
 import { defaultLimits, findPool, limitsOf, rawUrl, sqliteSettingsOf, type PoolLimits } from './target';
+import { FixBuilder } from '../engine/fixes';
+import { capacity } from '../../../rules/util';
+import type { PgProbeReport } from './pg';
 
 export const PROBE_USAGE = `Usage: pool-lint probe [--pool FILE:LINE | --url URL | --sqlite] [options]
 
@@ -270,7 +273,16 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const bar = progressBar();
+  // forked by the editor: progress goes over the IPC channel; on a terminal, a bar
+  const ipc = typeof process.send === 'function' && process.connected;
+  const tty = progressBar();
+  const bar = {
+    update(p: ProbeProgress | { fraction: number; message: string }) {
+      if (ipc) process.send!({ type: 'progress', fraction: p.fraction, message: p.message });
+      else tty.update(p);
+    },
+    clear: () => tty.clear(),
+  };
   const secrets: (string | undefined)[] = [];
   try {
     let report: ProbeReport;
@@ -309,7 +321,8 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
         url = args.url!;
         limits = defaultLimits();
       }
-      secrets.push(passwordOf(url));
+      const password = process.env.POOL_LINT_PROBE_PASSWORD || undefined;
+      secrets.push(passwordOf(url), password);
       limits = applyOverrides(limits, args);
       const config = chosen?.config;
       const allowed = [...(config?.probe?.allowedHosts ?? []), ...args.allowHosts];
@@ -320,6 +333,7 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
       if (total > 15 * 60000) throw new UsageError(`the run would take ${Math.round(total / 60000)} minutes; the probe runs at most 15 (fewer steps or a shorter --duration)`);
       report = await runPgProbe({
         url,
+        password,
         limits,
         workload: parseWorkload(args.workload, cwd),
         steps,
@@ -334,6 +348,7 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
         onProgress: (p) => bar.update(p),
         pool: poolInfo,
       });
+      if (chosen && report.recommendation) report.fix = capacityFix(chosen, report.recommendation.capacity);
     } else {
       throw new UsageError(`the probe measures PostgreSQL and SQLite; the pool at ${args.pool} uses ${kind} in the ${chosen?.profile.profile} profile`);
     }
@@ -361,6 +376,25 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** The recommended capacity as an edit where the pool's size is written (as the undersized-pool fix does). */
+function capacityFix(c: Chosen, total: number): PgProbeReport['fix'] {
+  const fixes = new FixBuilder((f) => {
+    try {
+      return fs.readFileSync(f, 'utf8');
+    } catch {
+      return undefined;
+    }
+  });
+  const cap = capacity({ pool: c.pool, profile: c.profile, config: c.config, fixes, rel: c.rel });
+  if (!cap || cap.total === total) return undefined;
+  const value = cap.raise.to(total);
+  if (!(value >= 1)) return undefined;
+  const s = c.profile.settings[cap.raise.name];
+  const edit = (s && fixes.setNumber(s, value)) ?? (!s || s.source === 'default' ? fixes.setSetting(c.profile, cap.raise.name, String(value)) : undefined);
+  const fix = fixes.fix(`Set ${cap.raise.name} to ${value} (capacity ${total}, measured by the load probe)`, [edit]);
+  return fix ? { description: fix.description, edits: fix.edits } : undefined;
 }
 
 function passwordOf(url: string): string | undefined {

@@ -16,6 +16,8 @@ export type Workload = { kind: 'hold'; holdMs: number } | { kind: 'sql'; sql: st
 export interface PgProbeOptions {
   /** The database URL, password included (never shown: every message masks it). */
   url: string;
+  /** A password given apart from the URL (the editor's SecretStorage); wins over the URL's. */
+  password?: string;
   limits: PoolLimits;
   workload: Workload;
   /** Concurrency steps; default 1, 2, 4, ... below the capacity, the capacity, 2x and 4x. */
@@ -106,6 +108,8 @@ export interface PgProbeReport {
   steps: StepResult[];
   confirmation: StepResult[];
   recommendation?: Recommendation;
+  /** The recommended capacity as an edit of the pool's code or .env (set by the CLI when the pool model is known). */
+  fix?: { description: string; edits: { file: string; start: number; end: number; newText: string }[] };
   errors: string[];
   /** Probe sessions still open after the probe closed its pool (0 unless something went wrong). */
   leftOpen: number | null;
@@ -218,7 +222,7 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
     port: ep.port,
     database: ep.database,
     user: ep.user,
-    password: ep.password,
+    password: opts.password ?? ep.password,
     application_name: APPLICATION_NAME,
     // startup options: every session is read-only and bounded from its first statement on
     options: [ep.options, `-c default_transaction_read_only=on -c statement_timeout=${statementTimeoutMs}`, extraOptions].filter(Boolean).join(' '),
@@ -326,11 +330,16 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
       const warm = Math.min(concurrency, cap);
       if (p.totalCount < warm) {
         const got: PoolClient[] = [];
+        // connecting is not what the step measures: the warm-up may take its time (pg-pool reads the option per connect)
+        const opt = (p as unknown as { options: { connectionTimeoutMillis?: number } }).options;
+        const modelled = opt.connectionTimeoutMillis;
+        opt.connectionTimeoutMillis = Math.max(modelled ?? 0, 10000);
         try {
           await Promise.all(Array.from({ length: warm - p.totalCount }, async () => got.push(await p.connect())));
         } catch (e) {
           ctl.fatal = describePgError(e, ep);
         } finally {
+          opt.connectionTimeoutMillis = modelled;
           for (const c of got) c.release();
         }
         if (ctl.fatal) {
@@ -359,7 +368,8 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
             if (ctl.stopping || aborted()) break;
             const now = performance.now();
             const msg = (e as Error).message ?? '';
-            if (/timeout exceeded when trying to connect/.test(msg)) {
+            // a queue wait past the bound, or (node-postgres, sqlx) a new connection past it
+            if (/timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(msg)) {
               if (opts.limits.acquireTimeoutMs === null) {
                 // the modelled pool waits forever; the probe stopped waiting at the step's end
                 res.waitingAtEnd++;

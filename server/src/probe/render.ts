@@ -128,8 +128,15 @@ svg .title{font:600 13px system-ui,sans-serif;fill:#1d232a}svg .tick{font:11px s
 svg .legend{font:11px system-ui,sans-serif;fill:#1d232a}svg .marker{font:600 11px system-ui,sans-serif}svg .grid{stroke:#eaeef2}svg .axis{stroke:#8c959f}
 code{font:12px ui-monospace,SFMono-Regular,Menlo,monospace;background:#f6f8fa;padding:1px 4px;border-radius:4px}footer{color:#57606a;margin-top:32px;font-size:12px}`;
 
-function page(title: string, body: string): string {
-  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style>${CSS}</style></head><body>${body}<footer>pool-lint load probe · ${esc(new Date().toISOString())} · self-contained report: no script, no network</footer></body></html>\n`;
+export interface HtmlOptions {
+  /** A nonce for the one style element: the page's policy then allows that element and nothing else. */
+  nonce?: string;
+}
+
+function page(title: string, body: string, o: HtmlOptions = {}): string {
+  // no script, no network: the policy allows the page's own style element and nothing else
+  const style = o.nonce ? `'nonce-${o.nonce}'` : "'unsafe-inline'";
+  return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src ${style}; img-src data:"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${esc(title)}</title><style${o.nonce ? ` nonce="${esc(o.nonce)}"` : ''}>${CSS}</style></head><body>${body}<footer>pool-lint load probe · ${esc(new Date().toISOString())} · self-contained report: no script, no network</footer></body></html>\n`;
 }
 
 function stepTable(steps: StepResult[], capacity: number): string {
@@ -216,7 +223,7 @@ function sqliteBody(r: SqliteProbeReport): string {
   return parts.join('\n');
 }
 
-export function toHtml(r: ProbeReport, secrets: (string | undefined)[] = []): string {
+export function toHtml(r: ProbeReport, secrets: (string | undefined)[] = [], o: HtmlOptions = {}): string {
   const title = r.kind === 'postgresql' ? `pool-lint probe: ${r.target.url}` : 'pool-lint probe: SQLite';
-  return redact(page(title, r.kind === 'postgresql' ? pgBody(r) : sqliteBody(r)), secrets);
+  return redact(page(title, r.kind === 'postgresql' ? pgBody(r) : sqliteBody(r), o), secrets);
 }

@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
+import { ProbeRefused } from './safety';
 import { Samples, round } from './stats';
 
 export interface SqliteConfig {
@@ -159,7 +160,13 @@ interface WorkerOut {
 }
 
 function sqliteModulePath(): string {
-  return require.resolve('better-sqlite3');
+  try {
+    return require.resolve('better-sqlite3');
+  } catch {
+    throw new ProbeRefused(
+      'the SQLite probe needs the better-sqlite3 module, which this installation does not carry (the VS Code extension ships no native modules): run `npx pool-lint probe --sqlite` from a checkout or an npm install of pool-lint',
+    );
+  }
 }
 
 /** Copies the database (and its -wal file, which holds committed pages not yet checkpointed) byte for byte. */

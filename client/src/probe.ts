@@ -97,10 +97,12 @@ export function registerProbeCommand(output: vscode.OutputChannel, context?: vsc
 
 async function pickTarget(store?: PoolStore): Promise<ProbeTarget | undefined> {
   type Item = vscode.QuickPickItem & { target: ProbeTarget };
-  const items: Item[] = (store?.pools ?? []).map((p) => ({
+  // the probe measures PostgreSQL and SQLite
+  const probeable = (store?.pools ?? []).filter((p) => p.profiles.some((pr) => pr.database.kind === 'postgresql' || pr.database.kind === 'sqlite'));
+  const items: Item[] = probeable.map((p) => ({
     label: `${p.library} ${p.constructor}`,
-    description: `${vscode.workspace.asRelativePath(vscode.Uri.parse(p.uri))}:${p.range.start.line + 1}`,
-    detail: p.profiles.map((pr) => `${pr.profile}: ${pr.database}${pr.capacity ? `, ${pr.capacity}` : ''}`).join(' · '),
+    description: `${p.path}:${p.range.start.line + 1}`,
+    detail: p.profiles.map((pr) => `${pr.name}: ${pr.database.url ?? pr.database.kind}${pr.capacity ? `, holds ${pr.capacity}` : ''}`).join(' · '),
     target: { uri: p.uri, line: p.range.start.line, poolId: p.id },
   }));
   items.push({ label: 'SQLite on a fresh temporary database', description: 'rollback journal vs WAL, two writers vs one', target: { uri: '', line: 0, poolId: SQLITE_FRESH } });

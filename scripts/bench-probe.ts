@@ -37,11 +37,13 @@ async function main(): Promise<void> {
     pgbench(['-i', '-s', '1', '-q'], base, db);
     const cpus = os.cpus().length;
     console.log(`pool-lint bench:probe: ${maskUrl(dbUrl.toString())}, ${SECONDS} s per run, ${cpus} CPUs, pgbench -S (simple protocol, random aid) vs the probe's sql workload (${SQL})`);
-    console.log('clients  pgbench tps  probe tps  probe/pgbench  probe p99');
+    console.log('clients  pgbench tps  threads  probe tps  probe/pgbench  probe p99');
     for (const c of CLIENTS) {
       const out = pgbench(['-S', '-n', '-c', String(c), '-j', String(Math.min(c, cpus)), '-T', String(SECONDS)], base, db);
       const m = /tps = ([\d.]+) \(without initial connection time\)/.exec(out) ?? /tps = ([\d.]+)/.exec(out);
       const pgTps = m ? Number(m[1]) : NaN;
+      // the probe as it runs by default (one pool in one event loop) and with as many load threads as pgbench has
+      for (const threads of [...new Set([1, Math.min(c, cpus)])]) {
       const r = await runPgProbe({
         url: dbUrl.toString(),
         limits: { ...defaultLimits(), capacity: c, capacityHow: `${c} (bench)` },
@@ -51,10 +53,12 @@ async function main(): Promise<void> {
         maxRequestsPerStep: 50_000_000,
         expectedConcurrency: { value: c, how: 'bench' },
         confirm: false,
+        threads,
       });
       if (!r.complete) throw new Error(`probe run at ${c} failed: ${r.errors.join('; ')}`);
       const s = r.steps[0];
-      console.log(`${String(c).padStart(7)}  ${pgTps.toFixed(0).padStart(11)}  ${s.throughput.toFixed(0).padStart(9)}  ${(s.throughput / pgTps).toFixed(2).padStart(13)}  ${String(s.latencyMs.p99).padStart(7)} ms`);
+      console.log(`${String(c).padStart(7)}  ${pgTps.toFixed(0).padStart(11)}  ${String(threads).padStart(7)}  ${s.throughput.toFixed(0).padStart(9)}  ${(s.throughput / pgTps).toFixed(2).padStart(13)}  ${String(s.latencyMs.p99).padStart(7)} ms`);
+      }
     }
   } finally {
     await admin.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`).catch(() => undefined);

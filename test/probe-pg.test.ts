@@ -136,6 +136,29 @@ describe('probe: PostgreSQL on loopback', function () {
     assert.deepStrictEqual(await waitForNoSessions(db.admin, db.name, 1000).then((x) => x.sessions), 0);
   });
 
+  it('load threads: the pool split over two event loops keeps the shape, the capacity and the timeouts, and cancel still closes everything', async () => {
+    const r = await runPgProbe(base(db.url, { threads: 2, limits: limits({ capacity: 4, acquireTimeoutMs: 10000 }), workload: { kind: 'hold', holdMs: 25 }, steps: [1, 2, 4, 8], stepDurationMs: 1200 }));
+    assert.ok(r.complete, r.errors.join('; '));
+    const tp = new Map(r.steps.map((s) => [s.concurrency, s.throughput]));
+    assert.ok(tp.get(4)! / tp.get(1)! > 2.5, `4 vs 1: ${tp.get(4)! / tp.get(1)!}`);
+    assert.ok(tp.get(8)! / tp.get(4)! < 1.25, `8 vs 4: ${tp.get(8)! / tp.get(4)!}`);
+    for (const s of r.steps) assert.ok(s.maxOpen <= 4, `${s.maxOpen} open at ${s.concurrency}`);
+    assert.strictEqual(r.leftOpen, 0);
+    const t = await runPgProbe(base(db.url, { threads: 2, limits: limits({ capacity: 2, acquireTimeoutMs: 30 }), workload: { kind: 'hold', holdMs: 150 }, steps: [2, 4], stepDurationMs: 800 }));
+    assert.deepStrictEqual(t.steps.map((s) => s.acquireTimeouts > 0), [false, true]);
+    const ac = new AbortController();
+    const running = runPgProbe(base(db.url, { threads: 2, limits: limits({ capacity: 4 }), workload: { kind: 'hold', holdMs: 3000 }, steps: [4], stepDurationMs: 20000, signal: ac.signal }));
+    for (let i = 0; i < 100 && (await probeSessions(db.admin, db.name)) < 4; i++) await new Promise((res) => setTimeout(res, 50));
+    const t0 = Date.now();
+    ac.abort();
+    const c = await running;
+    const gone = await waitForNoSessions(db.admin, db.name, 2000);
+    console.log(`      threaded cancel: returned after ${Date.now() - t0 - gone.afterMs} ms; ${gone.sessions} probe sessions`);
+    assert.strictEqual(gone.sessions, 0);
+    assert.ok(Date.now() - t0 < 1500);
+    assert.strictEqual(c.steps[0].error, 'cancelled');
+  });
+
   it('acquire timeouts appear exactly when concurrency exceeds the capacity, in the library\'s own words', async () => {
     const text = 'QueuePool limit of size 2 overflow 1 reached, connection timed out, timeout 0.04';
     const r = await runPgProbe(base(db.url, { limits: limits({ capacity: 3, acquireTimeoutMs: 40, library: 'SQLAlchemy', timeoutError: text }), workload: { kind: 'hold', holdMs: 150 }, steps: [1, 2, 3, 4, 6], stepDurationMs: 1000 }));

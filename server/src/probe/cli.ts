@@ -47,6 +47,8 @@ Options:
                              (default: the project's expectedConcurrency, else 50)
   --statement-timeout 5s     statement_timeout of every probe session
   --max-requests N           upper bound on requests per step (default 200000)
+  --threads N                load threads (default 1: one pool, as the application has it;
+                             more drive fast queries one event loop cannot, pool split per thread)
   --allow-host HOST          allow a non-loopback host (also poolLint.probe.allowedHosts)
   --no-confirm               skip the confirmation step at the expected concurrency`;
 
@@ -69,6 +71,7 @@ interface ProbeArgs {
   expected?: number;
   statementTimeoutMs?: number;
   maxRequests?: number;
+  threads?: number;
   allowHosts: string[];
   confirm: boolean;
 }
@@ -151,6 +154,9 @@ function parse(argv: string[]): ProbeArgs | 'help' {
         break;
       case '--max-requests':
         a.maxRequests = positive(name, value(name));
+        break;
+      case '--threads':
+        a.threads = positive(name, value(name));
         break;
       case '--allow-host':
         a.allowHosts.push(value(name));
@@ -339,6 +345,7 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
         steps,
         stepDurationMs: durationMs,
         maxRequestsPerStep: args.maxRequests,
+        threads: args.threads,
         statementTimeoutMs: args.statementTimeoutMs,
         expectedConcurrency: expected,
         peakRequestsPerSecond: config?.peakRequestsPerSecond,

@@ -8,6 +8,7 @@ import { maskSecrets } from '../engine/urls';
 import { checkPgTarget, ProbeRefused, type PgEndpoint } from './safety';
 import { Samples, erlangCServers, littlesLaw, round } from './stats';
 import type { PoolLimits } from './target';
+import { runThreads, shares, type ThreadResult } from './pg-thread';
 
 export const APPLICATION_NAME = 'pool-lint-probe';
 
@@ -36,6 +37,12 @@ export interface PgProbeOptions {
   onProgress?: (p: ProbeProgress) => void;
   /** Which pool in the workspace this is, for the report. */
   pool?: { id: string; file: string; line: number; profile: string; library: string };
+  /**
+   * Load threads, each with its share of the pool and of the concurrency (default 1: one pool in
+   * one event loop, exactly the modelled pool). More threads measure fast queries the one event
+   * loop cannot drive; queueing for connections is then per thread.
+   */
+  threads?: number;
   /** Environment for PGHOST/PGPORT defaults (the process's by default). */
   env?: NodeJS.ProcessEnv;
 }
@@ -308,6 +315,7 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
     };
 
     const runStep = async (p: Pool, concurrency: number, cap: number, index: number, phase: 'step' | 'confirm'): Promise<StepResult> => {
+      if ((opts.threads ?? 1) > 1) return runThreadedStep(concurrency, cap, index, phase);
       const res: StepResult = {
         concurrency,
         capacity: cap,
@@ -446,6 +454,97 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
       if (res.acquireTimeouts > 0 && opts.limits.timeoutError) res.acquireTimeoutError = opts.limits.timeoutError;
       if (aborted()) res.error = 'cancelled';
       else if (ctl.fatal) res.error = ctl.fatal;
+      return res;
+    };
+
+    const runThreadedStep = async (concurrency: number, cap: number, index: number, phase: 'step' | 'confirm'): Promise<StepResult> => {
+      const res: StepResult = {
+        concurrency,
+        capacity: cap,
+        durationMs: 0,
+        requests: 0,
+        throughput: 0,
+        latencyMs: { p50: null, p95: null, p99: null, mean: null },
+        acquireWaitMs: { p50: null, p99: null, max: null },
+        holdMs: null,
+        acquireTimeouts: 0,
+        waitingAtEnd: 0,
+        serverErrors: { count: 0, tooManyClients: 0, samples: [] },
+        maxOpen: 0,
+      };
+      const n = Math.max(1, Math.min(opts.threads ?? 1, concurrency, cap));
+      let pgPath: string;
+      try {
+        pgPath = require.resolve('pg');
+      } catch {
+        res.error = 'load threads need the pg module on disk (an npm install of pool-lint); run with one thread';
+        return res;
+      }
+      const caps = shares(cap, n);
+      const concs = shares(concurrency, n);
+      const config = { ...baseConfig(checkInterval), connectionTimeoutMillis: opts.limits.acquireTimeoutMs ?? opts.stepDurationMs + 2000, idleTimeoutMillis: 0, maxLifetimeSeconds: opts.limits.lifetimeS ?? 0 };
+      const run = runThreads(
+        caps.map((c, i) => ({
+          pgPath,
+          config,
+          capacity: c,
+          concurrency: concs[i],
+          durationMs: opts.stepDurationMs,
+          maxRequests: Math.ceil((opts.maxRequestsPerStep ?? 200000) / n),
+          statementName: opts.workload.kind === 'hold' ? 'pool_lint_hold' : 'pool_lint_sql',
+          sql,
+          params,
+          bounded: opts.limits.acquireTimeoutMs !== null,
+        })),
+        (pid) => pids.add(pid),
+      );
+      const t0 = performance.now();
+      const tick = setInterval(() => {
+        const frac = Math.min(1, (performance.now() - t0) / opts.stepDurationMs);
+        opts.onProgress?.({ phase, step: index + 1, steps: totalSteps, concurrency, fraction: (index + frac) / totalSteps, message: `${phase === 'confirm' ? 'confirming' : 'step'} ${index + 1}/${totalSteps}: ${concurrency} concurrent, capacity ${cap}, ${n} load threads` });
+      }, 200);
+      const grace = Math.max(2000, statementTimeoutMs + 1000) + 10000; // the threads connect first
+      let watchdog: NodeJS.Timeout | undefined;
+      const guard = new Promise<'timeout'>((resolve) => (watchdog = setTimeout(() => resolve('timeout'), opts.stepDurationMs + grace)));
+      const outcome = await Promise.race([run.done, guard, abortWait.then(() => 'aborted' as const)]);
+      clearTimeout(watchdog);
+      clearInterval(tick);
+      if (outcome === 'timeout' || outcome === 'aborted') {
+        run.stop();
+        await run.kill();
+        res.error = outcome === 'aborted' ? 'cancelled' : `the server stopped answering: requests were still running ${grace} ms after the step should have ended`;
+        return res;
+      }
+      const results = outcome as ThreadResult[];
+      const lat = new Samples();
+      const wait = new Samples();
+      const hold = new Samples();
+      let elapsed = 0;
+      for (const r of results) {
+        res.requests += r.requests;
+        res.acquireTimeouts += r.acquireTimeouts;
+        res.waitingAtEnd += r.waitingAtEnd;
+        res.maxOpen += r.maxOpen;
+        elapsed = Math.max(elapsed, r.elapsedMs);
+        for (const v of r.lat) lat.push(v);
+        for (const v of r.wait) wait.push(v);
+        for (const v of r.hold) hold.push(v);
+        for (const e of r.errors) {
+          res.serverErrors.count++;
+          if (e.code === '53300') res.serverErrors.tooManyClients++;
+          const text = describePgError(e, ep);
+          if (res.serverErrors.samples.length < 5 && !res.serverErrors.samples.includes(text)) res.serverErrors.samples.push(text);
+        }
+        if (r.fatal && !res.error) res.error = r.fatal.statement ? `statement error: ${describePgError(r.fatal, ep)}` : describePgError(r.fatal, ep);
+      }
+      res.durationMs = Math.round(elapsed);
+      res.throughput = elapsed > 0 ? round(res.requests / (elapsed / 1000), 1) ?? 0 : 0;
+      const [p50, p95, p99] = lat.percentiles([50, 95, 99]);
+      res.latencyMs = { p50: round(p50, 3), p95: round(p95, 3), p99: round(p99, 3), mean: round(lat.mean(), 3) };
+      const [w50, w99, wmax] = wait.percentiles([50, 99, 100]);
+      res.acquireWaitMs = { p50: round(w50, 3), p99: round(w99, 3), max: round(wmax, 3) };
+      res.holdMs = round(hold.mean(), 3);
+      if (res.acquireTimeouts > 0 && opts.limits.timeoutError) res.acquireTimeoutError = opts.limits.timeoutError;
       return res;
     };
 

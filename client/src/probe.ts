@@ -73,6 +73,8 @@ export function fixAction(r: ProbeJson): vscode.CodeAction {
 export function registerProbeCommand(output: vscode.OutputChannel, context?: vscode.ExtensionContext, store?: PoolStore): vscode.Disposable {
   const results = new ProbeResults();
   const subs: vscode.Disposable[] = [];
+  // the palette entry shows when this is set and the workspace is trusted (package.json menus)
+  void vscode.commands.executeCommand('setContext', 'poolLint.probeAvailable', true);
   subs.push(
     vscode.languages.registerCodeActionsProvider({ scheme: 'file' }, new ProbeFixProvider(results), { providedCodeActionKinds: ProbeFixProvider.kinds }),
     vscode.commands.registerCommand('poolLint.runProbe', async (target?: ProbeTarget) => {

@@ -71,8 +71,8 @@ describe('pool-lint in code-server: the load probe', function () {
     assert.match(text, /Throughput vs concurrency|Steps/);
     console.log(`    screenshot: ${await host!.screenshot('probe-report')}`);
     assert.strictEqual((await waitForNoSessions(db.admin, db.name, 3000)).sessions, 0);
-    // the measured size as a quick fix on the pool
-    await wb.openFile('app.py');
+    // the measured size as a quick fix on the pool (app.py's tab in the first group; the report is in the second)
+    await wb.page.locator('.tab[data-resource-name="app.py"]').first().click();
     await wb.goToLine(4, 20);
     const fixes = await wb.quickFixes();
     assert.ok(fixes.some((f) => new RegExp(`Set pool_size to ${rec} \\(capacity ${rec}, measured by the load probe\\)`).test(f)), `quick fixes: ${fixes.join(' | ')}`);

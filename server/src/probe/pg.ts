@@ -582,7 +582,7 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
         const last = report.confirmation[report.confirmation.length - 1];
         if (last && !last.error) {
           if (last.acquireTimeouts === 0 && last.capacity !== rec.capacity) {
-            rec.reason += `; at ${opts.expectedConcurrency.value} concurrent, ${rec.capacity} connections gave acquire timeouts, ${last.capacity} gave none`;
+            rec.reason += `; at ${opts.expectedConcurrency.value} concurrent, ${rec.capacity} connection${rec.capacity === 1 ? '' : 's'} gave acquire timeouts, ${last.capacity} gave none`;
             rec.capacity = last.capacity;
           } else if (last.acquireTimeouts === 0) {
             rec.reason += `; confirmed at the expected concurrency ${opts.expectedConcurrency.value}: no acquire timeouts, acquire wait p99 ${last.acquireWaitMs.p99} ms`;
@@ -665,7 +665,7 @@ export function recommend(steps: StepResult[], capacity: number, opts: Pick<PgPr
   const candidates = ok.filter((s) => s.throughput >= 0.95 * peak && s.acquireTimeouts === 0).map((s) => ({ s, k: Math.min(s.concurrency, s.capacity) }));
   candidates.sort((a, b) => a.k - b.k);
   const best = candidates[0] ?? { s: ok.find((s) => s.throughput === peak)!, k: capacity };
-  let reason = `${best.k} connection${best.k === 1 ? '' : 's'} reach ${Math.round((best.s.throughput / peak) * 100)}% of the peak ${peak} req/s (at ${best.s.concurrency} concurrent)`;
+  let reason = `${best.k} connection${best.k === 1 ? ' reaches' : 's reach'} ${Math.round((best.s.throughput / peak) * 100)}% of the peak ${peak} req/s (at ${best.s.concurrency} concurrent)`;
   // still rising at the capacity: the database might serve more with more connections
   const atCap = ok.filter((s) => s.concurrency <= capacity).sort((a, b) => b.concurrency - a.concurrency);
   if (best.k >= capacity && atCap.length >= 2) {
@@ -675,14 +675,14 @@ export function recommend(steps: StepResult[], capacity: number, opts: Pick<PgPr
     if (ratio > 1 && gain > 1 + 0.5 * (ratio - 1)) notes.push(`throughput was still rising at the pool's capacity (${below.throughput} req/s at ${below.concurrency} → ${top.throughput} at ${top.concurrency}): the database may serve more with a larger pool; probe again with --capacity ${capacity * 2} to see where it flattens`);
   }
   const timeoutsFrom = steps.find((s) => s.acquireTimeouts > 0);
-  if (timeoutsFrom) notes.push(`acquire timeouts start at ${timeoutsFrom.concurrency} concurrent with ${timeoutsFrom.capacity} connections`);
+  if (timeoutsFrom) notes.push(`acquire timeouts start at ${timeoutsFrom.concurrency} concurrent with ${timeoutsFrom.capacity} connection${timeoutsFrom.capacity === 1 ? '' : 's'}`);
   const tooMany = steps.reduce((n, s) => n + s.serverErrors.tooManyClients, 0);
   if (tooMany) notes.push(`${tooMany} connection attempts failed with too many clients: other clients took the server's slots during the run`);
   const holdMs = best.s.holdMs ?? 0;
   const lambda = opts.peakRequestsPerSecond ?? best.s.throughput;
   const L = littlesLaw(lambda, holdMs);
   const littles = holdMs > 0
-    ? { lambdaPerSecond: lambda, holdMs, connections: round(L, 1)!, text: `Little's law L = λ·W: ${round(lambda, 1)} req/s${opts.peakRequestsPerSecond ? ' (peakRequestsPerSecond)' : ' (measured)'} × ${round(holdMs, 2)} ms held = ${round(L, 1)} connections busy on average` }
+    ? { lambdaPerSecond: lambda, holdMs, connections: round(L, 1)!, text: `Little's law L = λ·W: ${round(lambda, 1)} req/s${opts.peakRequestsPerSecond ? ' (peakRequestsPerSecond)' : ' (measured)'} × ${round(holdMs, 2)} ms held = ${round(L, 1)} connection${round(L, 1) === 1 ? '' : 's'} busy on average` }
     : null;
   const servers = holdMs > 0 ? erlangCServers(L, 0.05) : null;
   const queueing = servers !== null

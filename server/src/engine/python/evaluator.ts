@@ -142,7 +142,8 @@ export class PyEvaluator {
         // an imported function called without arguments (`get_settings()`) runs here, in its module
         if (fn) return { val: { t: 'ref', name: `<function>.${name}`, call: () => this.callExported(fn) } };
       }
-      if (!v || (v.val.t === 'ref' && v.val.name.startsWith('<'))) return undefined;
+      // a django-environ reader is a value other modules import (`from .base import env`)
+      if (!v || (v.val.t === 'ref' && v.val.name.startsWith('<') && v.val.name !== '<environ.Env>')) return undefined;
       return v;
     } catch (e) {
       if (e instanceof BudgetExceeded) return undefined;
@@ -1204,30 +1205,58 @@ export class PyEvaluator {
           url = this.envRead(envName, positional[1] ?? kw('default'), node, false, frame);
         } else url = arg(0, 'url') ?? unknown('parse() without a URL');
         const engine = name.endsWith('.config') ? arg(2, 'engine') : arg(1, 'engine');
-        const entries = new Map<string, V>();
-        entries.set('@url', url);
-        const u = url.val;
-        const text = u.t === 'str' ? u.v : u.t === 'unknown' ? u.prefix : undefined;
-        const scheme = text !== undefined ? /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase() : undefined;
-        const schemes: Record<string, string> = { postgres: 'postgresql', postgresql: 'postgresql', pgsql: 'postgresql', postgis: 'postgis', mysql: 'mysql', mysql2: 'mysql', sqlite: 'sqlite3', spatialite: 'spatialite', oracle: 'oracle' };
-        if (engine) entries.set('ENGINE', engine);
-        else if (scheme && schemes[scheme]) {
-          const backend = schemes[scheme] === 'postgis' || schemes[scheme] === 'spatialite' ? `django.contrib.gis.db.backends.${schemes[scheme]}` : `django.db.backends.${schemes[scheme]}`;
-          entries.set('ENGINE', { val: { t: 'str', v: backend }, origin: url.origin });
-        } else if (u.t === 'none') return { val: { t: 'dict', entries, nodes: [] }, origin: url.origin };
-        else entries.set('ENGINE', unknown(`the database URL ${truncate(node.text)} is not known`));
-        if (scheme === 'sqlite' && text !== undefined) entries.set('NAME', { val: { t: 'str', v: text.replace(/^sqlite:\/\/\/?/i, '') || ':memory:' }, origin: url.origin });
         // only what the call passes: parse()'s own defaults (conn_max_age=0, conn_health_checks=False) are Django's
         const cma = name.endsWith('.config') ? arg(3, 'conn_max_age') : arg(2, 'conn_max_age');
         const chc = name.endsWith('.config') ? arg(4, 'conn_health_checks') : arg(3, 'conn_health_checks');
-        if (cma) entries.set('CONN_MAX_AGE', cma);
-        if (chc) entries.set('CONN_HEALTH_CHECKS', chc);
-        const args = node.childForFieldName('arguments');
-        return { val: { t: 'dict', entries, nodes: args ? [args] : [] } };
+        return this.databaseDict(url, engine, cma, chc, node);
+      }
+      // django-environ: env = environ.Env(); env("X"), env.int/bool/str("X", default=...), env.db("DATABASE_URL")
+      case 'environ.Env':
+        return { val: { t: 'ref', name: '<environ.Env>' } };
+      case '<environ.Env>':
+      case '<environ.Env>.str':
+      case '<environ.Env>.int':
+      case '<environ.Env>.float':
+      case '<environ.Env>.bool':
+      case '<environ.Env>.db':
+      case '<environ.Env>.db_url': {
+        const kind = name === '<environ.Env>' ? 'str' : name.slice(name.lastIndexOf('.') + 1);
+        const isDb = kind === 'db' || kind === 'db_url';
+        const varV = positional[0] ? this.eval(positional[0], frame) : kw('var') ? this.eval(kw('var')!, frame) : isDb ? { val: { t: 'str' as const, v: 'DATABASE_URL' } } : unknown('no variable name');
+        const dflt = positional[1] ?? kw('default');
+        let v = this.envRead(varV, dflt, node, !dflt, frame);
+        if (v.val.t === 'error' && varV.val.t === 'str') v = { val: { t: 'error', message: `${varV.val.v} is not set in the ${this.env.name} profile: ${truncate(node.text, 40)} raises ImproperlyConfigured` }, origin: v.origin };
+        // env.db() takes no conn_max_age: a fix cannot add keys to this call, so it offers no place to
+        if (isDb) return this.databaseDict(v, kw('engine') ? this.eval(kw('engine')!, frame) : undefined, undefined, undefined, node, false);
+        if (v.val.t !== 'str' || !v.origin || v.origin.k !== 'env' || !v.origin.entry) return v; // the default, as written
+        if (kind === 'bool') return { val: { t: 'bool', v: ['true', 'on', 'ok', 'y', 'yes', '1'].includes(v.val.v.trim().toLowerCase()) }, origin: v.origin };
+        if (kind === 'int' || kind === 'float') return this.convert(kind, v, node);
+        return v;
       }
       default:
         return unknown(`the result of ${truncate(node.text)} is not known`);
     }
+  }
+
+  /** A DATABASES entry from a database URL, as dj_database_url.parse and django-environ's db_url build it. */
+  private databaseDict(url: V, engine: V | undefined, cma: V | undefined, chc: V | undefined, node: SyntaxNode, takesKeywords = true): V {
+    const entries = new Map<string, V>();
+    entries.set('@url', url);
+    const u = url.val;
+    const text = u.t === 'str' ? u.v : u.t === 'unknown' ? u.prefix : undefined;
+    const scheme = text !== undefined ? /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase() : undefined;
+    const schemes: Record<string, string> = { postgres: 'postgresql', postgresql: 'postgresql', pgsql: 'postgresql', psql: 'postgresql', postgis: 'postgis', mysql: 'mysql', mysql2: 'mysql', mysqlgis: 'mysql', sqlite: 'sqlite3', spatialite: 'spatialite', oracle: 'oracle' };
+    if (engine) entries.set('ENGINE', engine);
+    else if (scheme && schemes[scheme]) {
+      const backend = schemes[scheme] === 'postgis' || schemes[scheme] === 'spatialite' ? `django.contrib.gis.db.backends.${schemes[scheme]}` : `django.db.backends.${schemes[scheme]}`;
+      entries.set('ENGINE', { val: { t: 'str', v: backend }, origin: url.origin });
+    } else if (u.t === 'none') return { val: { t: 'dict', entries, nodes: [] }, origin: url.origin };
+    else entries.set('ENGINE', unknown(`the database URL ${truncate(node.text)} is not known`));
+    if (scheme === 'sqlite' && text !== undefined) entries.set('NAME', { val: { t: 'str', v: text.replace(/^sqlite:\/\/\/?/i, '') || ':memory:' }, origin: url.origin });
+    if (cma) entries.set('CONN_MAX_AGE', cma);
+    if (chc) entries.set('CONN_HEALTH_CHECKS', chc);
+    const args = node.childForFieldName('arguments');
+    return { val: { t: 'dict', entries, nodes: args && takesKeywords ? [args] : [] } };
   }
 
   /** int()/float()/bool()/str() with Python's semantics, keeping the value's origin. */

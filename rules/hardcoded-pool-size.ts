@@ -2,9 +2,12 @@ import type { Rule, RuleFinding } from '../server/src/engine/rule';
 import { freeEnvName, maybeNetwork, num } from './util';
 import { POOL_CLASS_ACCEPTS } from '../server/src/engine/detectors/sqlalchemy';
 
-const ENV_NAMES: Record<string, string> = { pool_size: 'DB_POOL_SIZE', max_overflow: 'DB_MAX_OVERFLOW' };
+const ENV_NAMES: Record<string, string> = { pool_size: 'DB_POOL_SIZE', max_overflow: 'DB_MAX_OVERFLOW', min_size: 'DB_POOL_MIN_SIZE', max_size: 'DB_POOL_MAX_SIZE' };
 /** JS/TS pools: the size setting and the env name it moves to. */
 const JS_SIZES: Record<string, [string, string]> = { 'node-postgres': ['max', 'PG_POOL_MAX'], knex: ['max', 'DB_POOL_MAX'], sequelize: ['max', 'DB_POOL_MAX'], mysql2: ['connectionLimit', 'DB_CONNECTION_LIMIT'] };
+
+/** The size settings of the Python libraries whose sizes are plain keyword arguments. */
+const PY_SIZES: Record<string, string[]> = { sqlalchemy: ['pool_size', 'max_overflow'], 'flask-sqlalchemy': ['pool_size', 'max_overflow'], asyncpg: ['min_size', 'max_size'], psycopg_pool: ['min_size', 'max_size'], django: ['min_size', 'max_size'] };
 
 export const hardcodedPoolSize: Rule = {
   meta: {
@@ -17,8 +20,8 @@ export const hardcodedPoolSize: Rule = {
       'environment variable with the current value as fallback keeps today\'s behaviour and makes it tunable per environment.',
     thresholdSource: 'https://12factor.net/config; SQLAlchemy pool_size/max_overflow (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441)',
     fixable: true,
-    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); knex and Sequelize: Number(process.env.DB_POOL_MAX ?? <current>); mysql2: Number(process.env.DB_CONNECTION_LIMIT ?? <current>); sqlx: std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(<current>), with .acquire_timeout(Duration::from_secs(30)) written out when it was implicit (seed 002\'s fix); all add the key to .env.example when the project has one. When an env file of the pool already uses that name (another service\'s pool, say), the name gets the module\'s folder as a prefix (WORKER_DB_POOL_SIZE), so the fix changes no value today.',
-    appliesTo: 'SQLAlchemy engines on a server database (or one the URL does not tell), sqlx pools (max_connections), node-postgres, knex and Sequelize pools (max) and mysql2 pools (connectionLimit). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing). Not Prisma (the size sits in the URL, already in the environment), not Spring/HikariCP (application.yml is configuration, and Spring binds SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE over it), not Go (a literal SetMaxOpenConns is the usual form there).',
+    fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; asyncpg and psycopg_pool the same with DB_POOL_MIN_SIZE / DB_POOL_MAX_SIZE; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); knex and Sequelize: Number(process.env.DB_POOL_MAX ?? <current>); mysql2: Number(process.env.DB_CONNECTION_LIMIT ?? <current>); sqlx: std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(<current>), with .acquire_timeout(Duration::from_secs(30)) written out when it was implicit (seed 002\'s fix); all add the key to .env.example when the project has one. When an env file of the pool already uses that name (another service\'s pool, say), the name gets the module\'s folder as a prefix (WORKER_DB_POOL_SIZE), so the fix changes no value today.',
+    appliesTo: 'SQLAlchemy engines (Flask-SQLAlchemy SQLALCHEMY_ENGINE_OPTIONS and engine_options included) on a server database (or one the URL does not tell), sqlx pools (max_connections), node-postgres, knex and Sequelize pools (max) mysql2 pools (connectionLimit), asyncpg and psycopg_pool pools and Django OPTIONS["pool"] (min_size, max_size). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing). Not Prisma (the size sits in the URL, already in the environment), not Spring/HikariCP (application.yml is configuration, and Spring binds SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE over it), not Go (a literal SetMaxOpenConns is the usual form there).',
     examples: [
       { bad: 'create_engine(url, pool_size=20)', good: 'create_engine(url, pool_size=int(os.getenv("DB_POOL_SIZE", "20")))' },
       { bad: 'new Pool({ max: 20 })', good: 'new Pool({ max: Number(process.env.PG_POOL_MAX ?? 20) })' },
@@ -65,10 +68,11 @@ export const hardcodedPoolSize: Rule = {
         },
       ];
     }
-    if (ctx.pool.library !== 'sqlalchemy' || !maybeNetwork(p)) return [];
-    const accepts = POOL_CLASS_ACCEPTS[p.poolClass.name];
+    const sizes = PY_SIZES[ctx.pool.library];
+    if (!sizes || !maybeNetwork(p)) return [];
+    const accepts = ctx.pool.library === 'sqlalchemy' || ctx.pool.library === 'flask-sqlalchemy' ? POOL_CLASS_ACCEPTS[p.poolClass.name] : undefined;
     const out: RuleFinding[] = [];
-    for (const name of ['pool_size', 'max_overflow']) {
+    for (const name of sizes) {
       const s = p.settings[name];
       const v = num(s);
       // a negative size is invalid-pool-setting's business, not a value to carry into the env

@@ -15,6 +15,7 @@ import { sqliteNoWal } from './sqlite-no-wal';
 import { sqliteNoBusyTimeout } from './sqlite-no-busy-timeout';
 import { sqliteSingleSharedConnection } from './sqlite-single-shared-connection';
 import { unlimitedOpenConnections } from './unlimited-open-connections';
+import { djangoConnectionPerRequest } from './django-connection-per-request';
 
 export const RULES: Rule[] = [
   undersizedPool,
@@ -32,6 +33,7 @@ export const RULES: Rule[] = [
   sqliteNoBusyTimeout,
   sqliteSingleSharedConnection,
   unlimitedOpenConnections,
+  djangoConnectionPerRequest,
 ];
 
 export const RULE_IDS = RULES.map((r) => r.meta.id);

@@ -1,6 +1,7 @@
 import type { Rule, RuleContext, RuleFinding } from '../server/src/engine/rule';
 import { POOL_CLASS_ACCEPTS } from '../server/src/engine/detectors/sqlalchemy';
-import { described, num, writtenAt } from './util';
+import { DJANGO_POOL, described, num, writtenAt } from './util';
+import { compareVersions } from '../server/src/engine/versions';
 
 const POOL_ARGS = ['pool_size', 'max_overflow', 'pool_timeout', 'pool_use_lifo'];
 
@@ -41,16 +42,20 @@ export const invalidPoolSetting: Rule = {
       'pool/impl.py:52,295,345,465 (async compatibility); Python int()/bool(): https://docs.python.org/3/library/functions.html; ' +
       'mysql2 reads numbers with isNaN(x) ? default : Number(x) and waitForConnections with Boolean() (sidorares/node-mysql2@928c3c51:lib/pool_config.js:11-26), opens connections while fewer than connectionLimit are open (lib/base/pool.js); ' +
       'knex skips the pool when pool.max is 0 (knex/knex@e25d54bc:lib/client.js:106) and throws "Unable to acquire a connection" (lib/client.js:462); tarn validation (Vincit/tarn.js@0c79f9e3:src/Pool.ts constructor); ' +
-      'pg-pool `max || poolSize || 10` (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89); sqlx clamps min_connections to max without an error (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:185-203).',
+      'pg-pool `max || poolSize || 10` (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:89); sqlx clamps min_connections to max without an error (sqlx@v0.8.6:sqlx-core/src/pool/options.rs:185-203); ' +
+      'asyncpg raises ValueError for max_size <= 0, min_size < 0, min_size > max_size, max_queries <= 0, max_inactive_connection_lifetime < 0 (MagicStack/asyncpg@v0.31.0:asyncpg/pool.py:374-391); ' +
+      'Django: "Pooling doesn\'t support persistent connections." and OPTIONS["pool"] from 5.1 (django/django@main:django/db/backends/postgresql/base.py DatabaseWrapper.pool); ' +
+      'Flask-SQLAlchemy 3.0 removed SQLALCHEMY_POOL_SIZE/_MAX_OVERFLOW/_POOL_RECYCLE/_POOL_TIMEOUT (pallets-eco/flask-sqlalchemy CHANGES.rst, 2.4.0 and 3.0.0) and calls _apply_driver_defaults, not apply_pool_defaults (src/flask_sqlalchemy/extension.py@3.1.1); ' +
+      'psycopg_pool raises ValueError for min_size < 0, max_size < min_size, min_size = max_size = 0 (psycopg/psycopg@pool-3.3.1:psycopg_pool/psycopg_pool/base.py:118-129).',
     fixable: false,
-    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only. mysql2: connectionLimit 0 or below (no connection is ever opened), a non-numeric size from the environment (mysql2 silently uses 10) and waitForConnections from a string (Boolean(\'false\') is true). Go: a Duration written without a unit (SetConnMaxLifetime(300) is 300 ns). Prisma: a URL parameter that is not a number.',
+    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only. mysql2: connectionLimit 0 or below (no connection is ever opened), a non-numeric size from the environment (mysql2 silently uses 10) and waitForConnections from a string (Boolean(\'false\') is true). Go: a Duration written without a unit (SetConnMaxLifetime(300) is 300 ns). Prisma: a URL parameter that is not a number. Flask-SQLAlchemy: the checks of SQLAlchemy, plus config it ignores (SQLALCHEMY_POOL_SIZE and the other legacy keys, and apply_pool_defaults overrides, under 3.x) and pool sizes engine_from_config cannot turn into int. asyncpg and psycopg_pool pools (the ValueError checks of their constructors; sizes read as strings); Django databases (OPTIONS["pool"] with CONN_MAX_AGE other than 0, on a backend other than PostgreSQL, or before Django 5.1; CONN_MAX_AGE read as a string; the pool\'s size checks).',
     examples: [
       { bad: 'create_engine("sqlite:///app.db", poolclass=NullPool, pool_size=10)', note: 'TypeError: Invalid argument(s) \'pool_size\' sent to create_engine()' },
       { bad: 'pool_size=int(os.getenv("DB_POOL_SIZE", "5"))  # with DB_POOL_SIZE=twenty in .env', note: 'ValueError at import' },
     ],
   },
   check(ctx) {
-    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2', 'prisma', 'go-database-sql', 'pgxpool'].includes(ctx.pool.library)) return [];
+    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2', 'prisma', 'go-database-sql', 'pgxpool', 'asyncpg', 'psycopg_pool', 'django', 'flask-sqlalchemy'].includes(ctx.pool.library)) return [];
     const p = ctx.profile;
     const out: RuleFinding[] = [];
     const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
@@ -59,9 +64,12 @@ export const invalidPoolSetting: Rule = {
       if (s.crash) out.push({ message: `${name}: ${s.crash} at start-up${s.env?.file !== undefined ? ` (${s.env.name} is set in ${ctx.rel(s.env.file)}:${(s.env.line ?? 0) + 1})` : ''}.`, span: at(name) });
       if (s.warning && s.warning.startsWith('bool(')) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : 'False'}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
       else if (s.warning) out.push({ message: `${name}: ${s.warning}. ${/nanoseconds/.test(s.warning) ? 'Write the duration with its unit.' : /(size|limit|connections|^max|^min)$/i.test(name) ? 'Write the size you mean (1 or more).' : 'Write the value you mean.'}`, span: at(name), severity: 'warning' });
+      if (s.ignored) out.push({ message: `${s.text ?? name}${s.span ? ` (${ctx.rel(s.span.file)}:${s.span.line + 1})` : ''} is ignored: ${s.ignored}.`, span: at(name), severity: 'warning' });
     }
     if (ctx.pool.library === 'knex') return [...out, ...tarnChecks(ctx)];
     if (['sequelize', 'prisma', 'go-database-sql', 'pgxpool'].includes(ctx.pool.library)) return out;
+    if (ctx.pool.library === 'asyncpg' || ctx.pool.library === 'psycopg_pool') return [...out, ...sizeChecks(ctx)];
+    if (ctx.pool.library === 'django') return [...out, ...djangoChecks(ctx)];
     if (ctx.pool.library === 'mysql2') {
       const n = num(p.settings.connectionLimit);
       if (n !== undefined && n <= 0) out.push({ message: `${described(ctx, 'connectionLimit', p.settings.connectionLimit)}: mysql2 opens a connection only while fewer than connectionLimit are open, so it never opens one, and every query waits forever. Use 1 or more.`, span: at('connectionLimit') });
@@ -121,3 +129,56 @@ export const invalidPoolSetting: Rule = {
     return out;
   },
 };
+
+/** asyncpg and psycopg_pool check their sizes in the constructor and raise ValueError (or TypeError on a string). */
+function sizeChecks(ctx: RuleContext): RuleFinding[] {
+  const p = ctx.profile;
+  const lib = ctx.pool.library;
+  const out: RuleFinding[] = [];
+  const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
+  const d = (n: string) => described(ctx, n, p.settings[n]);
+  const numeric = lib === 'asyncpg' ? ['min_size', 'max_size', 'max_queries', 'max_inactive_connection_lifetime'] : ['min_size', 'max_size', 'timeout', 'max_lifetime', 'max_idle'];
+  for (const n of numeric) {
+    const s = p.settings[n];
+    if (s && typeof s.value === 'string') out.push({ message: `${d(n)} is the string '${s.value}', not a number: the pool constructor raises TypeError comparing it. Wrap the read in int()${n.includes('size') ? '' : ' or float()'}.`, span: at(n) });
+  }
+  const lo = num(p.settings.min_size);
+  const written = p.settings.max_size;
+  const hi = written?.value === null && lib === 'psycopg_pool' ? lo : num(written);
+  const raise = (cond: boolean, msg: string, n: string) => cond && out.push({ message: `${msg}: ${lib === 'asyncpg' ? 'asyncpg.create_pool()' : lib === 'django' ? 'the psycopg_pool.ConnectionPool Django builds from OPTIONS["pool"]' : `${ctx.pool.constructor}()`} raises ValueError ${lib === 'django' ? 'on the first connection' : 'at start-up'}.`, span: at(n) });
+  if (lib === 'asyncpg') {
+    raise(hi !== undefined && hi <= 0, `${d('max_size')} is not above zero`, 'max_size');
+    raise(lo !== undefined && lo < 0, `${d('min_size')} is negative`, 'min_size');
+    raise(lo !== undefined && hi !== undefined && hi > 0 && lo > hi, `${d('min_size')} is above ${d('max_size')} ("min_size is greater than max_size")`, 'min_size');
+    const mq = num(p.settings.max_queries);
+    raise(mq !== undefined && mq <= 0, `${d('max_queries')} is not above zero`, 'max_queries');
+    const life = num(p.settings.max_inactive_connection_lifetime);
+    raise(life !== undefined && life < 0, `${d('max_inactive_connection_lifetime')} is negative`, 'max_inactive_connection_lifetime');
+  } else {
+    raise(lo !== undefined && lo < 0, `${d('min_size')} is negative ("min_size cannot be negative")`, 'min_size');
+    raise(lo !== undefined && hi !== undefined && lo >= 0 && hi < lo, `${d('max_size')} is below ${d('min_size')} ("max_size must be greater or equal than min_size")`, 'max_size');
+    raise(lo === 0 && hi === 0, `${d('min_size')} and ${d('max_size')} are both 0 ("if min_size is 0 max_size must be greater than 0")`, 'min_size');
+  }
+  return out;
+}
+
+/** Django refuses a pool with persistent connections, reads OPTIONS["pool"] only on PostgreSQL from 5.1, and compares CONN_MAX_AGE as a number. */
+function djangoChecks(ctx: RuleContext): RuleFinding[] {
+  const p = ctx.profile;
+  const out: RuleFinding[] = [];
+  const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
+  const cma = p.settings.CONN_MAX_AGE;
+  if (cma && typeof cma.value === 'string') out.push({ message: `${described(ctx, 'CONN_MAX_AGE', cma)} is the string '${cma.value}', not a number: Django raises TypeError adding it to the clock on the first request. Wrap the read in int().`, span: at('CONN_MAX_AGE') });
+  if (p.poolClass.name !== DJANGO_POOL) return out;
+  if (cma && cma.value !== 0 && cma.value !== undefined && typeof cma.value !== 'string') {
+    out.push({ message: `OPTIONS["pool"] is set with ${described(ctx, 'CONN_MAX_AGE', cma)}: Django raises ImproperlyConfigured "Pooling doesn't support persistent connections." on the first connection. Set CONN_MAX_AGE to 0 (the pool keeps the connections).`, span: at('CONN_MAX_AGE') });
+  }
+  if (p.database.kind === 'mysql' || p.database.kind === 'sqlite') {
+    out.push({ message: `OPTIONS["pool"] is read only by Django's PostgreSQL backend (psycopg 3); ${p.database.how}, whose driver gets pool= as a connection argument and fails.`, span: at('pool') });
+  }
+  const v = ctx.pool.libraryVersion;
+  if (v.source !== 'assumed' && compareVersions(v.version, '5.1') < 0) {
+    out.push({ message: `OPTIONS["pool"] needs Django 5.1 or later; this project pins Django ${v.version} (${v.source}), which passes pool= to psycopg as a connection parameter and fails to connect.`, span: at('pool') });
+  }
+  return [...out, ...sizeChecks(ctx)];
+}

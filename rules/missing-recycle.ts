@@ -1,5 +1,5 @@
 import type { Rule } from '../server/src/engine/rule';
-import { described, maybeNetwork, num, writtenAt } from './util';
+import { DJANGO_POOL, described, isNetwork, isSqlalchemy, maybeNetwork, num, writtenAt } from './util';
 
 export const RECYCLE_SECONDS = 1800;
 
@@ -16,10 +16,11 @@ export const missingRecycle: Rule = {
     thresholdSource:
       'SQLAlchemy default pool_recycle=-1 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:449-457; pool/base.py:171); ' +
       'pg-pool maxLifetimeSeconds=0 disables it (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:93,312-328); ' +
+      'asyncpg max_inactive_connection_lifetime=300, 0 disables it (MagicStack/asyncpg@v0.31.0:asyncpg/pool.py:1079,388-391); ' +
       'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); Go database/sql ConnMaxLifetime 0 = reused forever (golang/go@59fbc067:src/database/sql/sql.go SetConnMaxLifetime); go-sql-driver/mysql README "db.SetConnMaxLifetime() is required to ensure connections are closed by the driver safely before connection is closed by MySQL server"; recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits.',
     fixable: true,
-    fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1); adds maxLifetimeSeconds: ${RECYCLE_SECONDS} to a node-postgres pool.`,
-    appliesTo: 'SQLAlchemy engines on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min). Not SQLite, not NullPool. Not knex or Sequelize: their pools close idle connections above min (tarn idleTimeoutMillis 30 s, Sequelize idle 10 s) and drop a connection whose socket errors, and neither had a lifetime option before knex 3.3 (maxConnectionLifetimeMillis). Not mysql2: it drops a connection the server closed (its end/error event) and has no lifetime option; maxIdle and idleTimeout (60 s) retire idle ones above maxIdle. Not Prisma: its URL has no connection lifetime parameter. Go database/sql pools without SetConnMaxLifetime (0 = forever): warning on MySQL, information on PostgreSQL; the fix is offered where the file imports "time". Not pgxpool (MaxConnLifetime 1 h by default).',
+    fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1); Django: a written CONN_MAX_AGE None becomes 600; adds maxLifetimeSeconds: ${RECYCLE_SECONDS} to a node-postgres pool; asyncpg: a written max_inactive_connection_lifetime=0 becomes 300 (the default).`,
+    appliesTo: 'SQLAlchemy engines (Flask-SQLAlchemy configs included, where MySQL gets pool_recycle 7200 from Flask-SQLAlchemy itself) on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min); asyncpg pools that set max_inactive_connection_lifetime=0 (the default closes connections idle for 300 s); Django databases with CONN_MAX_AGE None (kept forever). Not SQLite, not NullPool, not psycopg_pool (max_lifetime 1 h and max_idle 10 min by default). Not knex or Sequelize: their pools close idle connections above min (tarn idleTimeoutMillis 30 s, Sequelize idle 10 s) and drop a connection whose socket errors, and neither had a lifetime option before knex 3.3 (maxConnectionLifetimeMillis). Not mysql2: it drops a connection the server closed (its end/error event) and has no lifetime option; maxIdle and idleTimeout (60 s) retire idle ones above maxIdle. Not Prisma: its URL has no connection lifetime parameter. Go database/sql pools without SetConnMaxLifetime (0 = forever): warning on MySQL, information on PostgreSQL; the fix is offered where the file imports "time". Not pgxpool (MaxConnLifetime 1 h by default).',
     examples: [{ bad: 'create_engine("mysql+pymysql://app@db/app")', good: `create_engine("mysql+pymysql://app@db/app", pool_recycle=${RECYCLE_SECONDS})` }],
   },
   check(ctx) {
@@ -33,6 +34,31 @@ export const missingRecycle: Rule = {
           message: `${described(ctx, 'maxLifetimeSeconds', s)}: clients live until an error removes them; a proxy, load balancer or firewall that drops idle TCP connections leaves dead ones in the pool (PostgreSQL itself closes no idle session by default). Set maxLifetimeSeconds: ${RECYCLE_SECONDS}.`,
           span: writtenAt(s) ?? ctx.pool.span,
           fix: edit ? ctx.fixes.fix(`Add maxLifetimeSeconds: ${RECYCLE_SECONDS}`, [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library === 'django') {
+      const s = p.settings.CONN_MAX_AGE;
+      if (!s || s.source === 'unknown' || s.value !== null || p.poolClass.name === DJANGO_POOL || !isNetwork(p)) return [];
+      const edit = s.source === 'literal' && s.span ? { file: s.span.file, start: s.span.start, end: s.span.end, newText: '600' } : undefined;
+      return [
+        {
+          message: `${described(ctx, 'CONN_MAX_AGE', s)}: each thread keeps its connection forever; a proxy, load balancer or firewall that drops long-lived TCP connections leaves it dead (CONN_HEALTH_CHECKS replaces it only when set). Set CONN_MAX_AGE to a bound such as 600.`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          severity: p.database.kind === 'mysql' ? 'warning' : 'info',
+          fix: edit ? ctx.fixes.fix('Set CONN_MAX_AGE to 600', [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library === 'asyncpg') {
+      const s = p.settings.max_inactive_connection_lifetime;
+      if (!s || s.source === 'default' || s.source === 'unknown' || s.value !== 0) return [];
+      const edit = ctx.fixes.setNumber(s, 300);
+      return [
+        {
+          message: `${described(ctx, 'max_inactive_connection_lifetime', s)}: idle connections are never closed, so a proxy, load balancer or firewall that drops idle TCP connections leaves dead ones in the pool. Keep the default of 300 s.`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          fix: edit ? ctx.fixes.fix('Set max_inactive_connection_lifetime to 300', [edit]) : undefined,
         },
       ];
     }
@@ -68,7 +94,7 @@ export const missingRecycle: Rule = {
         },
       ];
     }
-    if (ctx.pool.library !== 'sqlalchemy' || !maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
+    if (!isSqlalchemy(ctx.pool.library) || !maybeNetwork(p) || p.poolClass.name === 'NullPool' || p.poolClass.name === 'unknown') return [];
     const s = p.settings.pool_recycle;
     if (!s || s.source === 'unknown') return [];
     const v = num(s);

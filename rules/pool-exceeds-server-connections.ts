@@ -36,7 +36,7 @@ export const poolExceedsServerConnections: Rule = {
       'error text src/backend/tcop/backend_startup.c (CAC_TOOMANY); MySQL max_connections default 151, and mysqld permits max_connections + 1 clients, the extra one for CONNECTION_ADMIN/SUPER (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_max_connections, https://dev.mysql.com/doc/refman/8.0/en/too-many-connections.html); MariaDB max_connections default 151 (https://mariadb.com/kb/en/server-system-variables/#max_connections); ' +
       'node-postgres pool sizing guide (https://node-postgres.com/guides/pool-sizing).',
     fixable: false,
-    appliesTo: 'All pools with a limit (SQLAlchemy QueuePool, sqlx, node-postgres, knex, Sequelize, mysql2, Prisma, Go database/sql and pgxpool, HikariCP) on PostgreSQL or MySQL/MariaDB, summed per profile and per database kind. Pools without a limit (NullPool, max_overflow=-1) are named but cannot be summed; a Go database/sql pool without SetMaxOpenConns (unlimited) fires on its own, whatever the sum.',
+    appliesTo: 'All pools with a limit (SQLAlchemy QueuePool, sqlx, node-postgres, knex, Sequelize, mysql2, Prisma, Go database/sql and pgxpool, HikariCP, asyncpg, psycopg_pool, Django OPTIONS["pool"]) on PostgreSQL or MySQL/MariaDB, summed per profile and per database kind. Pools without a limit (NullPool, max_overflow=-1) are named but cannot be summed; a Go database/sql pool without SetMaxOpenConns (unlimited) fires on its own, whatever the sum.',
     examples: [
       {
         bad: '# .env.production\nDB_POOL_SIZE=50\nDB_MAX_OVERFLOW=100\n# one process already asks for 150 of PostgreSQL\'s 97 application slots',

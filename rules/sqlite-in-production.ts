@@ -1,5 +1,5 @@
 import type { Rule } from '../server/src/engine/rule';
-import { writtenAt, profileLabel } from './util';
+import { writtenAt, profileLabel, profileKnown } from './util';
 import { describeSource } from '../server/src/engine/python/settings';
 
 /** Profiles that stand for production: the built-in one and any configured profile named like it. */
@@ -19,12 +19,12 @@ export const sqliteInProduction: Rule = {
       'local file. The rule fires only when the production profile has env files, so a project without them is not judged.',
     thresholdSource: 'https://www.sqlite.org/wal.html (one writer; not over a network filesystem); https://www.sqlite.org/lockingv3.html',
     fixable: false,
-    appliesTo: 'Every SQLAlchemy engine, in profiles named production/prod (or prod-*), when that profile has at least one env file.',
+    appliesTo: 'Every SQLAlchemy engine (Flask-SQLAlchemy configs included) and Django database, in profiles named production/prod (or prod-*), when that profile has at least one env file, or when a Flask config class is named for production (ProductionConfig), or (Django) when a settings module named for production (settings/production.py, or one DJANGO_SETTINGS_MODULE names) gets the database, its own or one it inherits with `from .base import *`.',
     examples: [{ bad: '# .env.production has no DATABASE_URL\nengine = create_engine(os.getenv("DATABASE_URL", "sqlite:///./app.db"))', note: 'Set DATABASE_URL in .env.production to the server database.' }],
   },
   check(ctx) {
     const p = ctx.profile;
-    if (!isProductionProfile(p.profile) || p.envFiles.length === 0 || p.database.kind !== 'sqlite') return [];
+    if (!isProductionProfile(p.profile) || !profileKnown(p) || p.database.kind !== 'sqlite') return [];
     const src = p.database.source;
     const var_ = src?.env?.name;
     const how = src ? describeSource(src, ctx.rel) : p.database.how;

@@ -1,5 +1,5 @@
 import type { Rule } from '../server/src/engine/rule';
-import { QUEUE_POOLS, described, writtenAt } from './util';
+import { QUEUE_POOLS, described, writtenAt, isSqlalchemy } from './util';
 
 /** The bound pool-lint adds to a node-postgres pool: the 30 s SQLAlchemy, sqlx and psycopg_pool use by default. */
 export const PG_TIMEOUT_MS = 30000;
@@ -13,18 +13,21 @@ export const unboundedAcquireWait: Rule = {
       'With pool_timeout=None a checkout from a full QueuePool blocks until a connection is returned. A leaked session or a ' +
       'slow query then hangs every later request instead of failing fast with a clear error, and the worker never recovers. ' +
       'SQLAlchemy\'s default is 30 s. node-postgres has no bound by default: connectionTimeoutMillis unset or 0 means pool.connect() ' +
-      'waits forever once max clients are out.',
+      'waits forever once max clients are out. asyncpg\'s Pool.acquire() waits forever unless the call passes timeout= (and pool.fetch()/execute() ' +
+      'acquire without one), so a leaked connection or a slow query stalls every coroutine that needs the pool.',
     thresholdSource:
       'SQLAlchemy default pool_timeout=30 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:474; pool/impl.py:77); QueuePool waits on queue.get(timeout) (pool/impl.py:166-172); ' +
       'Prisma pool_timeout 10 s, 0 = no timeout (https://www.prisma.io/docs/orm/prisma-client/setup-and-configuration/databases-connections/connection-pool); ' +
       'mysql2 waitForConnections true, queueLimit 0, no acquire timeout (sidorares/node-mysql2@928c3c51:lib/pool_config.js:11-26; lib/base/pool.js:106-118); ' +
-      'pg-pool connectionTimeoutMillis undefined/0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:206-208,250; docs/pages/apis/pool.mdx:22-24).',
+      'pg-pool connectionTimeoutMillis undefined/0 = no timeout (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:206-208,250; docs/pages/apis/pool.mdx:22-24); ' +
+      'asyncpg Pool.acquire(*, timeout=None) (MagicStack/asyncpg@v0.31.0:asyncpg/pool.py:852), Pool.fetch/execute use `async with self.acquire()` (pool.py:591-628).',
     fixable: true,
-    fixDescription: 'Replaces pool_timeout=None with pool_timeout=30; Prisma: pool_timeout=0 becomes pool_timeout=10 in the URL (the .env line or the schema); adds connectionTimeoutMillis: 30000 to a node-postgres pool (or replaces a written 0).',
-    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines and node-postgres pools on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default); so do knex (60 s: the smaller of acquireConnectionTimeout and pool.acquireTimeoutMillis, and tarn treats 0 as 30 s) and Sequelize (pool.acquire, 60 s). mysql2 pools with waitForConnections true and queueLimit 0 (both defaults): mysql2 has no acquire timeout at all (no fix: there is no setting to write; the message says what bounds it). Prisma datasource URLs with pool_timeout=0 (fixed in the URL where it is written). Not Go (database/sql, pgxpool): neither has an acquire timeout; a request waits until its context is done, a deadline pool-lint cannot see per query.',
+    fixDescription: 'Replaces pool_timeout=None with pool_timeout=30; Prisma: pool_timeout=0 becomes pool_timeout=10 in the URL (the .env line or the schema); adds connectionTimeoutMillis: 30000 to a node-postgres pool (or replaces a written 0); adds timeout=30 to each asyncpg pool.acquire() in the pool\'s file that has none.',
+    appliesTo: 'SQLAlchemy QueuePool / AsyncAdaptedQueuePool engines (Flask-SQLAlchemy configs included), node-postgres pools and asyncpg pools (the acquire() calls in the pool\'s own file are read; calls in other modules are not) on any database. sqlx always bounds acquire() (acquire_timeout, 30 s by default); so do knex (60 s: the smaller of acquireConnectionTimeout and pool.acquireTimeoutMillis, and tarn treats 0 as 30 s) Sequelize (pool.acquire, 60 s) and psycopg_pool (timeout, 30 s). mysql2 pools with waitForConnections true and queueLimit 0 (both defaults): mysql2 has no acquire timeout at all (no fix: there is no setting to write; the message says what bounds it). Prisma datasource URLs with pool_timeout=0 (fixed in the URL where it is written). Not Go (database/sql, pgxpool): neither has an acquire timeout; a request waits until its context is done, a deadline pool-lint cannot see per query.',
     examples: [
       { bad: 'create_engine(url, pool_timeout=None)', good: 'create_engine(url, pool_timeout=30)' },
       { bad: 'const pool = new Pool({ max: 20 })', good: 'const pool = new Pool({ max: 20, connectionTimeoutMillis: 30000 })' },
+      { bad: 'async with pool.acquire() as conn:', good: 'async with pool.acquire(timeout=30) as conn:' },
     ],
   },
   check(ctx) {
@@ -67,7 +70,22 @@ export const unboundedAcquireWait: Rule = {
         },
       ];
     }
-    if (ctx.pool.library !== 'sqlalchemy' || !QUEUE_POOLS.has(p.poolClass.name)) return [];
+    if (ctx.pool.library === 'asyncpg') {
+      const s = p.settings.acquire_timeout;
+      if (!s || s.source === 'unknown' || s.value !== null) return [];
+      const calls = ctx.pool.acquireCalls ?? [];
+      const edits = calls.map((span) => ctx.fixes.insertSetting({ kind: 'call', span }, 'timeout', '30'));
+      const where = calls.length ? ` (${calls.map((c) => `line ${c.line + 1}`).join(', ')})` : '';
+      return [
+        {
+          message: `${described(ctx, 'acquire_timeout', s)}: ${s.reason ?? 'acquire() passes no timeout'}${where}. With all max_size connections out, pool.acquire() and pool.fetch()/execute() wait forever, and a leaked connection or a slow query stalls every later request. Pass timeout=30 to acquire().`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          fix: ctx.fixes.fix('Add timeout=30 to pool.acquire()', edits),
+        },
+      ];
+    }
+    if (!isSqlalchemy(ctx.pool.library) || !QUEUE_POOLS.has(p.poolClass.name)) return [];
+
     const s = p.settings.pool_timeout;
     if (!s || s.source === 'default' || s.source === 'unknown' || s.value !== null) return [];
     const edit = s.source === 'literal' ? ctx.fixes.setSetting(p, 'pool_timeout', '30') : undefined;

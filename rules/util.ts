@@ -2,8 +2,44 @@
 import type { ProfileModel, Setting, Span } from '../server/src/engine/model';
 import { describeSource } from '../server/src/engine/python/settings';
 import type { RuleContext } from '../server/src/engine/rule';
+import type { TextEdit } from '../server/src/engine/model';
 
 export const QUEUE_POOLS = new Set(['QueuePool', 'AsyncAdaptedQueuePool', 'FallbackAsyncAdaptedQueuePool']);
+
+export const DJANGO_POOL = 'psycopg_pool.ConnectionPool';
+
+/**
+ * Sets a Django DATABASES key where it is written: the literal, else a new key in the alias dict
+ * (`"CONN_HEALTH_CHECKS": True`) or a keyword of the dj_database_url call (`conn_health_checks=True`).
+ * Pool sizes go into the OPTIONS["pool"] dict.
+ */
+export function djangoSet(ctx: RuleContext, key: string, pyValue: string): TextEdit | undefined {
+  const p = ctx.profile;
+  const s = p.settings[key];
+  if (!s) return undefined;
+  if (s.source === 'literal' && s.span) return { file: s.span.file, start: s.span.start, end: s.span.end, newText: pyValue };
+  if (s.source !== 'default') return undefined;
+  if (['min_size', 'max_size', 'timeout'].includes(key)) {
+    const pool = p.settings.pool;
+    return pool?.source === 'literal' && pool.span && pool.text?.startsWith('{') ? ctx.fixes.insertSetting({ kind: 'dict', span: pool.span }, key, pyValue) : undefined;
+  }
+  const t = p.insertTarget;
+  if (!t) return undefined;
+  return ctx.fixes.insertSetting(t, t.kind === 'call' ? key.toLowerCase() : key, pyValue);
+}
+
+/** Libraries configured in Python: values are shown as True/False/None. */
+export const PYTHON_LIBRARIES = new Set(['sqlalchemy', 'flask-sqlalchemy', 'django', 'asyncpg', 'psycopg_pool']);
+
+/** SQLAlchemy engines, made directly or by Flask-SQLAlchemy from app config: the same settings and pool classes. */
+export function isSqlalchemy(library: string): boolean {
+  return library === 'sqlalchemy' || library === 'flask-sqlalchemy';
+}
+
+/** Where the pool was tied to this profile: its env files, or (Django) the settings module's name. */
+export function profileKnown(p: ProfileModel): boolean {
+  return p.envFiles.length > 0 || p.boundBy !== undefined;
+}
 
 export function isNetwork(p: ProfileModel): boolean {
   return p.database.kind === 'postgresql' || p.database.kind === 'mysql';
@@ -22,7 +58,7 @@ export function num(s: Setting | undefined): number | undefined {
 export function described(ctx: RuleContext, name: string, s: Setting): string {
   const lib = ctx.pool.library;
   // values in the language they are written in
-  const t = lib === 'sqlalchemy' ? ['True', 'False', 'None'] : lib === 'sqlx' ? ['true', 'false', 'None'] : ['true', 'false', 'null'];
+  const t = PYTHON_LIBRARIES.has(lib) ? ['True', 'False', 'None'] : lib === 'sqlx' ? ['true', 'false', 'None'] : ['true', 'false', 'null'];
   const v = s.value === undefined ? '?' : s.value === null ? t[2] : typeof s.value === 'boolean' ? (s.value ? t[0] : t[1]) : String(s.value);
   return `${name} ${v} (${describeSource(s, ctx.rel)})`;
 }
@@ -51,7 +87,8 @@ export function relatedFor(ctx: RuleContext, names: string[]): { span: Span; mes
 }
 
 export function profileLabel(p: ProfileModel, rel: (f: string) => string): string {
-  return p.envFiles.length ? `the ${p.profile} profile (${p.envFiles.map(rel).join(', ')})` : `the ${p.profile} profile`;
+  if (p.envFiles.length) return `the ${p.profile} profile (${p.envFiles.map(rel).join(', ')})`;
+  return p.boundBy ? `the ${p.profile} profile (${p.boundBy})` : `the ${p.profile} profile`;
 }
 
 /** A pool's hard limit on open connections, the setting a fix raises, and how exhaustion shows. */
@@ -70,6 +107,7 @@ export interface Capacity {
 export function capacity(ctx: RuleContext): Capacity | undefined {
   const p = ctx.profile;
   switch (ctx.pool.library) {
+    case 'flask-sqlalchemy':
     case 'sqlalchemy': {
       if (!QUEUE_POOLS.has(p.poolClass.name)) return undefined;
       const ps = num(p.settings.pool_size);
@@ -149,6 +187,35 @@ export function capacity(ctx: RuleContext): Capacity | undefined {
         raise: { name, to: (total) => total },
         wait: `until the request's context is done (${ctx.pool.library === 'pgxpool' ? 'pgxpool.Acquire' : 'database/sql'} has no acquire timeout of its own)`,
         error: 'context deadline exceeded',
+      };
+    }
+    case 'asyncpg': {
+      const max = num(p.settings.max_size);
+      if (max === undefined || max <= 0) return undefined;
+      const t = p.settings.acquire_timeout;
+      const secs = num(t);
+      return {
+        total: max,
+        parts: ['max_size'],
+        raise: { name: 'max_size', to: (total) => total },
+        wait: secs !== undefined ? `${secs} s (acquire timeout)` : 'forever (acquire() without a timeout)',
+        error: secs !== undefined ? 'asyncio.TimeoutError' : undefined,
+      };
+    }
+    case 'django':
+    case 'psycopg_pool': {
+      // Django: only OPTIONS["pool"] (a psycopg_pool.ConnectionPool) limits connections; without it each worker thread holds its own
+      if (ctx.pool.library === 'django' && p.poolClass.name !== DJANGO_POOL) return undefined;
+      // max_size None means a fixed pool of min_size (psycopg_pool base.py:119-120)
+      const max = p.settings.max_size?.value === null ? num(p.settings.min_size) : num(p.settings.max_size);
+      if (max === undefined || max <= 0) return undefined;
+      const t = num(p.settings.timeout);
+      return {
+        total: max,
+        parts: p.settings.max_size?.value === null ? ['min_size'] : ['max_size'],
+        raise: { name: 'max_size', to: (total) => total },
+        wait: t !== undefined ? `${t} s (timeout)` : 'timeout',
+        error: `PoolTimeout: couldn't get a connection after ${t !== undefined ? t.toFixed(2) : '?'} sec`,
       };
     }
     case 'node-postgres': {

@@ -152,6 +152,17 @@ export class FixBuilder {
     return this.insertSetting(profile.insertTarget, name, pyValue);
   }
 
+  /**
+   * Turns an env-driven boolean on where it is written: the .env line (`true`, which bool(), pydantic
+   * and `.lower() == "true"` all read as on) or a Python `False` fallback in code (a pydantic field default).
+   */
+  setEnvTrue(setting: Setting): TextEdit | undefined {
+    if (setting.source !== 'env' || !setting.env) return undefined;
+    if (!setting.env.usedFallback && setting.env.valueSpan) return this.replaceEnvValue(setting.env.valueSpan, 'true');
+    if (setting.env.usedFallback && setting.env.fallback?.text === 'False') return { file: setting.env.fallback.span.file, start: setting.env.fallback.span.start, end: setting.env.fallback.span.end, newText: 'True' };
+    return undefined;
+  }
+
   /** An `import os` after the file's last top-level import (or its docstring), when it has none. */
   ensureImportOs(file: string): TextEdit | undefined {
     const text = this.text(file);

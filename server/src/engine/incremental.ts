@@ -724,7 +724,7 @@ export class Workspace {
         // an open file's detection notes what it reads of the tree: a later edit inside one token
         // nobody read keeps the result (keepAfterTokenEdit)
         const log: ReadLog | undefined = this.openFiles.has(file) && !tree.rootNode.hasError ? { tree, ranges: [], types: new Set(), wholeText: false } : undefined;
-        const ctx = { ...ctxBase, lines, tree, modules, root: this.root };
+        const ctx = { ...ctxBase, lines, tree, modules, root: this.root, sources };
         if (log) Object.defineProperty(ctx, 'text', { get: () => ((log.wholeText = true), text) });
         for (const d of detectors) {
           this.runDetector(st, d.id, () => (log ? withReadLog(log, () => d.detect(ctx)) : d.detect(ctx)));

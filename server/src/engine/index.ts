@@ -17,6 +17,10 @@ import { mysql2Detector } from './detectors/mysql2';
 import { prismaDetector } from './detectors/prisma';
 import { goSqlDetector } from './detectors/go-sql';
 import { pgxpoolDetector } from './detectors/pgxpool';
+import { asyncpgDetector } from './detectors/asyncpg';
+import { psycopgPoolDetector } from './detectors/psycopg-pool';
+import { djangoDetector } from './detectors/django';
+import { flaskSqlalchemyDetector } from './detectors/flask-sqlalchemy';
 import { RULES, RULE_IDS } from '../../../rules';
 import type { Rule } from './rule';
 import type { Deployment } from './deployment';
@@ -25,7 +29,7 @@ import { runRules as runRulesOver } from './run-rules';
 export { Workspace, type WorkspaceOptions, type ConfigOverrides, type UpdateResult, type FileEvent } from './incremental';
 import { yamlConfigDetector } from './detectors/yaml-config';
 
-export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector, knexDetector, sequelizeDetector, mysql2Detector, goSqlDetector, pgxpoolDetector];
+export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector, knexDetector, sequelizeDetector, mysql2Detector, goSqlDetector, pgxpoolDetector, asyncpgDetector, psycopgPoolDetector, djangoDetector, flaskSqlalchemyDetector];
 export { RULES, RULE_IDS };
 
 export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector, prismaDetector];

@@ -54,6 +54,8 @@ export interface Setting {
   crash?: string;
   /** A Python truthiness trap, e.g. bool('false') is True. */
   warning?: string;
+  /** Written, but the library never reads it (a config key removed in a later release, an override it no longer calls). */
+  ignored?: string;
 }
 
 export interface DatabaseInfo {
@@ -104,6 +106,8 @@ export interface ProfileModel {
   settings: Record<string, Setting>;
   /** Where a missing setting would be added. */
   insertTarget?: InsertTarget;
+  /** Why this profile applies to the pool when its env files do not say (a Django settings module named production.py). */
+  boundBy?: string;
 }
 
 export interface PoolModel {
@@ -123,6 +127,8 @@ export interface PoolModel {
   sqlite?: SqliteFacts;
   /** node-postgres: whether the module attaches pool.on('error', ...), and where a listener would go. */
   errorListener?: { attached: boolean; variable?: string; insertAfter?: Span };
+  /** asyncpg: argument lists of `.acquire()` calls in the pool's file that pass no timeout (a fix adds one). */
+  acquireCalls?: Span[];
 }
 
 export interface TextEdit {

@@ -14,6 +14,14 @@ export function compareVersions(a: string, b: string): number {
   return 0;
 }
 
+const PYTHON_PACKAGES: [string, string][] = [
+  ['sqlalchemy', 'sqlalchemy'],
+  ['flask-sqlalchemy', 'flask[-_]sqlalchemy'],
+  ['django', 'django'],
+  ['asyncpg', 'asyncpg'],
+  ['psycopg-pool', 'psycopg[-_]pool'],
+];
+
 const FILES = ['requirements.txt', 'requirements/base.txt', 'requirements/prod.txt', 'pyproject.toml', 'poetry.lock', 'uv.lock', 'Pipfile.lock'];
 
 /** Exact pins (`==`), or lock-file versions, of the libraries whose defaults depend on the version. */
@@ -23,10 +31,11 @@ export function pinnedVersions(root: string, read: ReadFile): Map<string, { vers
     const file = path.join(root, rel);
     const text = read(file);
     if (text === undefined) continue;
-    for (const lib of ['sqlalchemy']) {
+    // package name -> its spelling in requirements and lock files (pip treats - and _ alike)
+    for (const [lib, spelled] of PYTHON_PACKAGES) {
       if (out.has(lib)) continue;
-      const pin = new RegExp(`^\\s*["']?${lib}(?:\\[[^\\]]*\\])?\\s*==\\s*([0-9][0-9.]*)`, 'im').exec(text);
-      const lock = new RegExp(`name\\s*=\\s*"${lib}"\\s*\\n\\s*version\\s*=\\s*"([0-9][0-9.]*)"`, 'i').exec(text);
+      const pin = new RegExp(`^\\s*["']?${spelled}(?:\\[[^\\]]*\\])?\\s*==\\s*([0-9][0-9.]*)`, 'im').exec(text);
+      const lock = new RegExp(`name\\s*=\\s*"${spelled}"\\s*\\n\\s*version\\s*=\\s*"([0-9][0-9.]*)"`, 'i').exec(text);
       const m = pin ?? lock;
       if (m) out.set(lib, { version: m[1], source: rel });
     }

@@ -26,6 +26,7 @@ export function settingJson(s: Setting, rel: Rel): Record<string, unknown> {
   if (s.reason) o.reason = s.reason;
   if (s.crash) o.crash = s.crash;
   if (s.warning) o.warning = s.warning;
+  if (s.ignored) o.ignored = s.ignored;
   return o;
 }
 
@@ -42,6 +43,7 @@ function profileJson(p: ProfileModel, rel: Rel): Record<string, unknown> {
       ...(p.database.source ? { source: settingJson(p.database.source, rel) } : {}),
     },
     poolClass: p.poolClass,
+    ...(p.boundBy ? { boundBy: p.boundBy } : {}),
     settings,
   };
 }

@@ -77,7 +77,7 @@ function constructorOf(call: SyntaxNode, names: ReturnType<typeof constructorNam
   return undefined;
 }
 
-interface CallArgs {
+export interface CallArgs {
   url?: { v: V; node: SyntaxNode };
   kwargs: Map<string, { v: V; node?: SyntaxNode }>;
   insert?: InsertTarget;
@@ -85,7 +85,8 @@ interface CallArgs {
   opaque?: string;
 }
 
-function readArgs(call: SyntaxNode, ev: PyEvaluator, ctx: DetectorContext): CallArgs {
+/** A Python call's arguments under one profile: the URL (first positional or `urlName=`), keywords, ** dicts. */
+export function readArgs(call: SyntaxNode, ev: PyEvaluator, ctx: DetectorContext, urlName = 'url'): CallArgs {
   const frame = ev.frameAt(call);
   const argList = call.childForFieldName('arguments');
   const out: CallArgs = { kwargs: new Map() };
@@ -100,7 +101,7 @@ function readArgs(call: SyntaxNode, ev: PyEvaluator, ctx: DetectorContext): Call
       if (!name || !value) continue;
       hasKeywords = true;
       const v = ev.evalIn(value, frame);
-      if (name === 'url') out.url = { v, node: value };
+      if (name === urlName) out.url = { v, node: value };
       else out.kwargs.set(name, { v, node: value });
     } else if (a.type === 'dictionary_splat') {
       const inner = a.namedChildren[0];
@@ -127,7 +128,7 @@ function readArgs(call: SyntaxNode, ev: PyEvaluator, ctx: DetectorContext): Call
   return out;
 }
 
-function databaseOf(url: { v: V; node: SyntaxNode } | undefined, ctx: DetectorContext): DatabaseInfo {
+export function databaseOf(url: { v: V; node: SyntaxNode } | undefined, ctx: DetectorContext): DatabaseInfo {
   if (!url) return { kind: 'unknown', how: 'the call passes no URL' };
   const source = toSetting(url.v, url.node, ctx);
   const text = url.v.val.t === 'str' ? url.v.val.v : url.v.val.t === 'unknown' ? url.v.val.prefix : undefined;
@@ -180,7 +181,7 @@ function kindFromConditions(call: SyntaxNode, unknownDb: DatabaseInfo): Database
 }
 
 /** The pool class SQLAlchemy picks when none is given (pool-facts §1, get_pool_class). */
-function defaultPoolClass(db: DatabaseInfo, isAsync: boolean, version: string): { name: string; reason: string } {
+export function defaultPoolClass(db: DatabaseInfo, isAsync: boolean, version: string): { name: string; reason: string } {
   const scheme = db.scheme ?? '';
   if (db.kind === 'sqlite') {
     const driver = scheme.split('+')[1] ?? 'pysqlite';

@@ -22,6 +22,8 @@ export interface DetectorContext {
   read: ReadFile;
   /** The workspace root (manifests are looked up from the file's folder up to it). */
   root: string;
+  /** The workspace's source files (Django: which settings modules build on which). */
+  sources?: string[];
 }
 
 export interface Detector {

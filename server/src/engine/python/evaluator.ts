@@ -38,6 +38,10 @@ function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
 /** Follows `from x import y` into the workspace's own modules. */
 export interface ModuleLoader {
   value(fromFile: string, module: string, name: string, env: ProfileEnv): V | undefined;
+  /** `from module import *`: the module's public names, copied (a later mutation stays in the importer). */
+  all?(fromFile: string, module: string, env: ProfileEnv): Map<string, V> | undefined;
+  /** Another workspace Python file's tree. */
+  parsed?(file: string): import('../syntax').Tree | undefined;
 }
 
 /** Evaluates expressions of one file under one environment profile. */
@@ -129,12 +133,46 @@ export class PyEvaluator {
   exported(name: string): V | undefined {
     try {
       const v = this.module().get(name);
-      if (!v || (v.val.t === 'ref' && v.val.name.startsWith('<'))) return undefined;
+      if (v?.val.t === 'ref' && v.val.name.startsWith('<class>.')) {
+        const cls = this.classes.get(v.val.name.slice(8));
+        if (cls) return this.classObject(cls);
+      }
+      if (v?.val.t === 'ref' && v.val.name.startsWith('<file>.')) {
+        const fn = this.functions.get(v.val.name.slice(7));
+        // an imported function called without arguments (`get_settings()`) runs here, in its module
+        if (fn) return { val: { t: 'ref', name: `<function>.${name}`, call: () => this.callExported(fn) } };
+      }
+      // a django-environ reader is a value other modules import (`from .base import env`)
+      if (!v || (v.val.t === 'ref' && v.val.name.startsWith('<') && v.val.name !== '<environ.Env>')) return undefined;
       return v;
     } catch (e) {
       if (e instanceof BudgetExceeded) return undefined;
       throw e;
     }
+  }
+
+  private callExported(fn: SyntaxNode): V {
+    try {
+      return this.callFunction(fn, null, { locals: this.module(), depth: 1 });
+    } catch (e) {
+      if (e instanceof BudgetExceeded) return unknown('too complex to follow');
+      throw e;
+    }
+  }
+
+  /** The public module-level names, as `from this import *` binds them. */
+  exportedAll(): Map<string, V> {
+    const out = new Map<string, V>();
+    try {
+      for (const name of this.module().keys()) {
+        if (name.startsWith('_')) continue;
+        const v = this.exported(name);
+        if (v) out.set(name, cloneV(v));
+      }
+    } catch (e) {
+      if (!(e instanceof BudgetExceeded)) throw e;
+    }
+    return out;
   }
 
   private imported(module: string, name: string): V | undefined {
@@ -200,13 +238,170 @@ export class PyEvaluator {
   }
 
   private classAttr(cls: SyntaxNode, name: string): V | undefined {
-    const body = cls.childForFieldName('body');
-    if (!body) return undefined;
-    const frame: Frame = { locals: new Map(), depth: 1 };
-    for (const stmt of body.namedChildren) {
-      if (stmt.type === 'expression_statement') this.execStatement(stmt, frame);
+    return this.classAttrs(cls).get(name);
+  }
+
+  /** The classes of this file a class derives from, nearest first (`class Production(Config)`). */
+  private bases(cls: SyntaxNode, seen = new Set<number>()): SyntaxNode[] {
+    const out: SyntaxNode[] = [];
+    seen.add(cls.id);
+    for (const b of cls.childForFieldName('superclasses')?.namedChildren ?? []) {
+      const base = b.type === 'identifier' ? this.classes.get(b.text) : undefined;
+      if (base && !seen.has(base.id)) out.push(base, ...this.bases(base, seen));
     }
-    return frame.locals.get(name);
+    return out;
+  }
+
+  /** Class attributes, inherited ones first so the class's own win. */
+  private classAttrs(cls: SyntaxNode): Scope {
+    const frame: Frame = { locals: new Map(), depth: 1 };
+    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
+      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
+        if (stmt.type === 'expression_statement') this.execStatement(stmt, frame);
+      }
+    }
+    return frame.locals;
+  }
+
+  /** A class as a value other modules can read attributes of and instantiate. */
+  private classObject(cls: SyntaxNode): V {
+    const name = cls.childForFieldName('name')?.text ?? '?';
+    return { val: { t: 'dict', entries: this.classAttrs(cls), nodes: [], obj: { name, instantiate: (kw) => this.instantiate(cls, kw) } } };
+  }
+
+  /** `C(...)`: a pydantic BaseSettings instance reads the environment; a plain class has its class attributes and what __init__ sets. */
+  private instantiate(cls: SyntaxNode, kwargs: Map<string, V>): V {
+    try {
+      if (this.isSettingsClass(cls)) return this.settingsInstance(cls, kwargs);
+      const name = cls.childForFieldName('name')?.text ?? '?';
+      const self = this.classAttrs(cls);
+      const init = [cls, ...this.bases(cls)].map((c) => this.method(c, '__init__')).find((m) => m);
+      if (init) {
+        const frame: Frame = { locals: new Map(), self, cls, depth: 1 };
+        this.bindParamsFromDefaults(init, frame);
+        for (const [k, v] of kwargs) frame.locals.set(k, v);
+        this.execFunctionBody(init, frame);
+      }
+      return { val: { t: 'dict', entries: self, nodes: [], obj: { name } } };
+    } catch (e) {
+      if (e instanceof BudgetExceeded) return unknown('too complex to follow');
+      throw e;
+    }
+  }
+
+  private isSettingsClass(cls: SyntaxNode): boolean {
+    return [cls, ...this.bases(cls)].some((c) => (c.childForFieldName('superclasses')?.namedChildren ?? []).some((b) => /(^|\.)BaseSettings$/.test(b.text)));
+  }
+
+  /** model_config = SettingsConfigDict(...) / {...}, or pydantic v1's inner `class Config:`. */
+  private settingsConfig(cls: SyntaxNode): { prefix: string; caseSensitive: boolean } {
+    const out = { prefix: '', caseSensitive: false };
+    const read = (k: string, v: V) => {
+      if (k === 'env_prefix' && v.val.t === 'str') out.prefix = v.val.v;
+      if (k === 'case_sensitive' && v.val.t === 'bool') out.caseSensitive = v.val.v;
+    };
+    const module: Frame = { locals: this.module(), depth: 1 };
+    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
+      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
+        const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+        if (a?.type === 'assignment' && a.childForFieldName('left')?.text === 'model_config') {
+          const right = a.childForFieldName('right');
+          if (right?.type === 'call') {
+            for (const kw of right.childForFieldName('arguments')?.namedChildren ?? []) {
+              const k = kw.type === 'keyword_argument' ? kw.childForFieldName('name')?.text : undefined;
+              const val = kw.childForFieldName('value');
+              if (k && val) read(k, this.eval(val, module));
+            }
+          } else if (right) {
+            const d = this.eval(right, module);
+            if (d.val.t === 'dict') for (const [k, v] of d.val.entries) read(k, v);
+          }
+        }
+        if (stmt.type === 'class_definition' && stmt.childForFieldName('name')?.text === 'Config') {
+          for (const [k, v] of this.classAttrs(stmt)) read(k, v);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** An env entry by name; pydantic-settings matches names case-insensitively unless case_sensitive=True. */
+  private envEntry(name: string, caseSensitive: boolean) {
+    const exact = this.env.get(name);
+    if (exact || caseSensitive) return exact;
+    const lower = name.toLowerCase();
+    let hit: ReturnType<ProfileEnv['get']>;
+    for (const [k, e] of this.env.vars) if (k.toLowerCase() === lower) hit = e;
+    return hit;
+  }
+
+  /**
+   * A BaseSettings instance: each annotated field from the constructor's keywords, else the
+   * environment (alias or env_prefix + name), else its default; then @property values. Values are
+   * converted as pydantic does (int, float, bool words); a missing required field or a value that does
+   * not convert is a start-up ValidationError.
+   */
+  private settingsInstance(cls: SyntaxNode, kwargs: Map<string, V>): V {
+    const name = cls.childForFieldName('name')?.text ?? '?';
+    const conf = this.settingsConfig(cls);
+    const entries = new Map<string, V>();
+    const module: Frame = { locals: this.module(), depth: 1 };
+    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
+      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
+        const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+        const type = a?.type === 'assignment' ? a.childForFieldName('type') : undefined;
+        const left = a?.childForFieldName('left');
+        if (!a || !type || left?.type !== 'identifier' || left.text === 'model_config') continue;
+        const field = left.text;
+        const right = a.childForFieldName('right') ?? undefined;
+        let dflt: V | undefined;
+        let aliases: string[] = [];
+        if (right?.type === 'call' && /(^|\.)Field$/.test(right.childForFieldName('function')?.text ?? '')) {
+          const args = right.childForFieldName('arguments')?.namedChildren ?? [];
+          const first = args.find((x) => x.type !== 'keyword_argument' && x.type !== 'comment');
+          const kw = (k: string) => args.find((x) => x.type === 'keyword_argument' && x.childForFieldName('name')?.text === k)?.childForFieldName('value') ?? undefined;
+          const d = kw('default') ?? (first && first.type !== 'ellipsis' ? first : undefined);
+          if (d) dflt = this.eval(d, module);
+          for (const k of ['validation_alias', 'alias', 'env']) {
+            const n = kw(k);
+            if (!n) continue;
+            const strs = n.type === 'string' ? [n] : n.type === 'call' || n.type === 'list' || n.type === 'tuple' ? (n.type === 'call' ? n.childForFieldName('arguments')?.namedChildren ?? [] : n.namedChildren).filter((x) => x.type === 'string') : [];
+            aliases = strs.map((x) => this.eval(x, module)).flatMap((v) => (v.val.t === 'str' ? [v.val.v] : []));
+            if (aliases.length) break;
+          }
+        } else if (right) dflt = this.eval(right, module);
+        const given = kwargs.get(field) ?? aliases.map((x) => kwargs.get(x)).find((v) => v);
+        if (given) {
+          entries.set(field, given);
+          continue;
+        }
+        const names = aliases.length ? aliases : [conf.prefix + field];
+        const found = names.map((n) => this.envEntry(n, conf.caseSensitive)).find((e) => e);
+        const shown = found?.name ?? (conf.caseSensitive ? names[0] : names[0].toUpperCase());
+        if (found) {
+          const val = convertSetting(type.text, found.value, `${name}.${field}`);
+          entries.set(field, { val, origin: { k: 'env', name: found.name, entry: found, fallback: dflt, readNode: a } });
+        } else if (dflt) {
+          // a default that reads the environment itself keeps that origin
+          const own = dflt.origin && dflt.origin.k !== 'literal';
+          entries.set(field, own ? dflt : { val: dflt.val, origin: { k: 'env', name: shown, fallback: dflt, readNode: a } });
+        } else {
+          entries.set(field, { val: { t: 'error', message: `${name}() raises ValidationError at start-up: field '${field}' is required and ${shown} is not set in the ${this.env.name} profile` }, origin: { k: 'env', name: shown, readNode: a } });
+        }
+      }
+    }
+    // @property / @computed_field methods, computed from the fields
+    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
+      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
+        if (stmt.type !== 'decorated_definition') continue;
+        const decorators = stmt.namedChildren.filter((d) => d.type === 'decorator').map((d) => d.text);
+        const def = stmt.childForFieldName('definition');
+        const fname = def?.childForFieldName('name')?.text;
+        if (!def || !fname || !decorators.some((d) => /@(property|computed_field|cached_property)\b/.test(d))) continue;
+        entries.set(fname, this.execFunctionBody(def, { locals: new Map(), self: entries, cls, depth: 1 }));
+      }
+    }
+    return { val: { t: 'dict', entries, nodes: [], obj: { name } } };
   }
 
   private params(fn: SyntaxNode): { name: string; def?: SyntaxNode; kind: 'plain' | 'star' | 'starstar' }[] {
@@ -456,7 +651,7 @@ export class PyEvaluator {
         const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
         const name = def?.childForFieldName('name')?.text;
         if (name && def) {
-          const top = def.type === 'function_definition' ? this.functions.get(name) === def : this.classes.get(name) === def;
+          const top = def.type === 'function_definition' ? this.functions.get(name)?.id === def.id : this.classes.get(name)?.id === def.id;
           const kind = def.type === 'function_definition' ? '<file>' : '<class>';
           frame.locals.set(name, { val: { t: 'ref', name: top ? `${kind}.${name}` : `<local>.${name}` } });
         }
@@ -558,6 +753,11 @@ export class PyEvaluator {
       return;
     }
     const mod = stmt.childForFieldName('module_name')?.text ?? '';
+    if (stmt.namedChildren.some((c) => c.type === 'wildcard_import')) {
+      const names = this.loader?.all && this.file ? this.loader.all(this.file, mod, this.env) : undefined;
+      for (const [k, v] of names ?? []) frame.locals.set(k, v);
+      return;
+    }
     const qualified = (name: string) => `${mod}${mod.endsWith('.') ? '' : '.'}${name}`;
     for (const n of stmt.childrenForFieldName('name')) {
       const name = n.type === 'aliased_import' ? n.childForFieldName('name')?.text : n.type === 'dotted_name' ? n.text : undefined;
@@ -841,6 +1041,9 @@ export class PyEvaluator {
       return unknown(`self.${attr} is not assigned where it can be followed`);
     }
     const obj = this.eval(objNode, frame);
+    if (obj.val.t === 'dict' && obj.val.obj) {
+      return obj.val.entries.get(attr) ?? unknown(`${obj.val.obj.name}.${attr} is not known`);
+    }
     if (obj.val.t === 'ref') {
       if (obj.val.name.startsWith('<class>.')) {
         const cls = this.classes.get(obj.val.name.slice(8));
@@ -881,6 +1084,16 @@ export class PyEvaluator {
     if (fb) return { val: fb.val, origin: { k: 'env', name, fallback: fb, readNode } };
     if (required) return { val: { t: 'error', message: `${name} is not set in the ${this.env.name} profile: os.environ['${name}'] raises KeyError` }, origin: { k: 'env', name, readNode } };
     return { val: NONE, origin: { k: 'env', name, readNode } };
+  }
+
+  private keywordArgs(call: SyntaxNode, frame: Frame): Map<string, V> {
+    const out = new Map<string, V>();
+    for (const a of this.argNodes(call)) {
+      const n = a.type === 'keyword_argument' ? a.childForFieldName('name')?.text : undefined;
+      const v = a.childForFieldName('value');
+      if (n && v) out.set(n, this.eval(v, frame));
+    }
+    return out;
   }
 
   private argNodes(call: SyntaxNode): SyntaxNode[] {
@@ -930,8 +1143,14 @@ export class PyEvaluator {
       return unknown(`${truncate(node.text)} is not known`);
     }
     const callee = this.eval(fnNode, frame);
+    if (callee.val.t === 'dict' && callee.val.obj?.instantiate) return callee.val.obj.instantiate(this.keywordArgs(node, frame));
+    if (callee.val.t === 'ref' && callee.val.call) return this.argNodes(node).length === 0 ? callee.val.call() : unknown(`${truncate(node.text)}: a function of another module called with arguments is not followed`);
     if (callee.val.t === 'ref') {
       const name = callee.val.name;
+      if (name.startsWith('<class>.')) {
+        const cls = this.classes.get(name.slice(8));
+        if (cls) return this.instantiate(cls, this.keywordArgs(node, frame));
+      }
       if (name.startsWith('<file>.')) {
         const fn = this.functions.get(name.slice(7));
         if (fn) return this.callFunction(fn, node.childForFieldName('arguments'), frame);
@@ -975,9 +1194,69 @@ export class PyEvaluator {
         }
         return { val: { t: 'dict', entries, nodes: [] } };
       }
+      case 'dj_database_url.config':
+      case 'dj_database_url.parse': {
+        // dj_database_url (jazzband/dj-database-url dj_database_url/__init__.py): config() reads
+        // os.environ[env] (DATABASE_URL) with `default`, then parse() turns the URL into a DATABASES entry
+        const arg = (i: number, k: string) => (positional[i] ? this.eval(positional[i], frame) : kw(k) ? this.eval(kw(k)!, frame) : undefined);
+        let url: V;
+        if (name.endsWith('.config')) {
+          const envName = arg(0, 'env') ?? { val: { t: 'str', v: 'DATABASE_URL' } };
+          url = this.envRead(envName, positional[1] ?? kw('default'), node, false, frame);
+        } else url = arg(0, 'url') ?? unknown('parse() without a URL');
+        const engine = name.endsWith('.config') ? arg(2, 'engine') : arg(1, 'engine');
+        // only what the call passes: parse()'s own defaults (conn_max_age=0, conn_health_checks=False) are Django's
+        const cma = name.endsWith('.config') ? arg(3, 'conn_max_age') : arg(2, 'conn_max_age');
+        const chc = name.endsWith('.config') ? arg(4, 'conn_health_checks') : arg(3, 'conn_health_checks');
+        return this.databaseDict(url, engine, cma, chc, node);
+      }
+      // django-environ: env = environ.Env(); env("X"), env.int/bool/str("X", default=...), env.db("DATABASE_URL")
+      case 'environ.Env':
+        return { val: { t: 'ref', name: '<environ.Env>' } };
+      case '<environ.Env>':
+      case '<environ.Env>.str':
+      case '<environ.Env>.int':
+      case '<environ.Env>.float':
+      case '<environ.Env>.bool':
+      case '<environ.Env>.db':
+      case '<environ.Env>.db_url': {
+        const kind = name === '<environ.Env>' ? 'str' : name.slice(name.lastIndexOf('.') + 1);
+        const isDb = kind === 'db' || kind === 'db_url';
+        const varV = positional[0] ? this.eval(positional[0], frame) : kw('var') ? this.eval(kw('var')!, frame) : isDb ? { val: { t: 'str' as const, v: 'DATABASE_URL' } } : unknown('no variable name');
+        const dflt = positional[1] ?? kw('default');
+        let v = this.envRead(varV, dflt, node, !dflt, frame);
+        if (v.val.t === 'error' && varV.val.t === 'str') v = { val: { t: 'error', message: `${varV.val.v} is not set in the ${this.env.name} profile: ${truncate(node.text, 40)} raises ImproperlyConfigured` }, origin: v.origin };
+        // env.db() takes no conn_max_age: a fix cannot add keys to this call, so it offers no place to
+        if (isDb) return this.databaseDict(v, kw('engine') ? this.eval(kw('engine')!, frame) : undefined, undefined, undefined, node, false);
+        if (v.val.t !== 'str' || !v.origin || v.origin.k !== 'env' || !v.origin.entry) return v; // the default, as written
+        if (kind === 'bool') return { val: { t: 'bool', v: ['true', 'on', 'ok', 'y', 'yes', '1'].includes(v.val.v.trim().toLowerCase()) }, origin: v.origin };
+        if (kind === 'int' || kind === 'float') return this.convert(kind, v, node);
+        return v;
+      }
       default:
         return unknown(`the result of ${truncate(node.text)} is not known`);
     }
+  }
+
+  /** A DATABASES entry from a database URL, as dj_database_url.parse and django-environ's db_url build it. */
+  private databaseDict(url: V, engine: V | undefined, cma: V | undefined, chc: V | undefined, node: SyntaxNode, takesKeywords = true): V {
+    const entries = new Map<string, V>();
+    entries.set('@url', url);
+    const u = url.val;
+    const text = u.t === 'str' ? u.v : u.t === 'unknown' ? u.prefix : undefined;
+    const scheme = text !== undefined ? /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase() : undefined;
+    const schemes: Record<string, string> = { postgres: 'postgresql', postgresql: 'postgresql', pgsql: 'postgresql', psql: 'postgresql', postgis: 'postgis', mysql: 'mysql', mysql2: 'mysql', mysqlgis: 'mysql', sqlite: 'sqlite3', spatialite: 'spatialite', oracle: 'oracle' };
+    if (engine) entries.set('ENGINE', engine);
+    else if (scheme && schemes[scheme]) {
+      const backend = schemes[scheme] === 'postgis' || schemes[scheme] === 'spatialite' ? `django.contrib.gis.db.backends.${schemes[scheme]}` : `django.db.backends.${schemes[scheme]}`;
+      entries.set('ENGINE', { val: { t: 'str', v: backend }, origin: url.origin });
+    } else if (u.t === 'none') return { val: { t: 'dict', entries, nodes: [] }, origin: url.origin };
+    else entries.set('ENGINE', unknown(`the database URL ${truncate(node.text)} is not known`));
+    if (scheme === 'sqlite' && text !== undefined) entries.set('NAME', { val: { t: 'str', v: text.replace(/^sqlite:\/\/\/?/i, '') || ':memory:' }, origin: url.origin });
+    if (cma) entries.set('CONN_MAX_AGE', cma);
+    if (chc) entries.set('CONN_HEALTH_CHECKS', chc);
+    const args = node.childForFieldName('arguments');
+    return { val: { t: 'dict', entries, nodes: args && takesKeywords ? [args] : [] } };
   }
 
   /** int()/float()/bool()/str() with Python's semantics, keeping the value's origin. */
@@ -1228,3 +1507,25 @@ export function truncate(s: string, n = 60): string {
   return one.length > n ? `${one.slice(0, n - 1)}…` : one;
 }
 
+
+/** Pydantic's lax conversion of an environment string to a field's annotated type. */
+function convertSetting(annotation: string, raw: string, field: string): PyVal {
+  const t = annotation.replace(/\s+/g, '').replace(/^Optional\[(.*)\]$/, '$1').replace(/^Annotated\[([^,\]]+).*\]$/, '$1').replace(/\|None$|^None\|/, '');
+  const s = raw.trim();
+  if (/^(int|PositiveInt|NonNegativeInt|conint\(.*\))$/.test(t)) {
+    if (/^[+-]?\d+$/.test(s.replace(/_/g, ''))) return { t: 'num', v: parseInt(s.replace(/_/g, ''), 10), int: true };
+    return { t: 'error', message: `${field}: '${raw}' is not a valid integer; the settings class raises ValidationError at start-up` };
+  }
+  if (/^(float|PositiveFloat|NonNegativeFloat)$/.test(t)) {
+    if (/^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(s)) return { t: 'num', v: parseFloat(s), int: false };
+    return { t: 'error', message: `${field}: '${raw}' is not a valid number; the settings class raises ValidationError at start-up` };
+  }
+  if (t === 'bool') {
+    const w = s.toLowerCase();
+    if (['1', 'on', 't', 'true', 'y', 'yes'].includes(w)) return { t: 'bool', v: true };
+    if (['0', 'off', 'f', 'false', 'n', 'no'].includes(w)) return { t: 'bool', v: false };
+    return { t: 'error', message: `${field}: '${raw}' is not a valid boolean; the settings class raises ValidationError at start-up` };
+  }
+  if (annotation.includes('None') && s === '') return { t: 'none' };
+  return { t: 'str', v: raw };
+}

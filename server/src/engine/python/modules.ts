@@ -62,6 +62,11 @@ export class PythonModules implements ModuleLoader {
     return this.trees.get(file) ?? null;
   }
 
+  /** A workspace Python file's tree (parsed once, registered for spans), for detectors that read settings spread over modules. */
+  parsed(file: string): Tree | undefined {
+    return this.tree(file) ?? undefined;
+  }
+
   /** The value `name` has at the end of `module`, or undefined when it cannot be known. */
   value(fromFile: string, module: string, name: string, env: ProfileEnv): V | undefined {
     const file = this.resolve(fromFile, module);
@@ -78,6 +83,26 @@ export class PythonModules implements ModuleLoader {
     this.loading.add(key);
     try {
       return ev.exported(name);
+    } finally {
+      this.loading.delete(key);
+    }
+  }
+
+  all(fromFile: string, module: string, env: ProfileEnv): Map<string, V> | undefined {
+    const file = this.resolve(fromFile, module);
+    if (!file || file === fromFile) return undefined;
+    const key = `${file}\u0000${env.name}\u0000${env.files.map((f) => f.file).join('|')}`;
+    if (this.loading.has(key)) return undefined;
+    const tree = this.tree(file);
+    if (!tree) return undefined;
+    let ev = this.evaluators.get(key);
+    if (!ev) {
+      ev = new PyEvaluator(tree.rootNode, env, { file, loader: this });
+      this.evaluators.set(key, ev);
+    }
+    this.loading.add(key);
+    try {
+      return ev.exportedAll();
     } finally {
       this.loading.delete(key);
     }

@@ -7,10 +7,20 @@ export type PyVal =
   | { t: 'str'; v: string }
   | { t: 'bool'; v: boolean }
   | { t: 'none' }
-  | { t: 'dict'; entries: Map<string, V>; nodes: SyntaxNode[] }
-  | { t: 'ref'; name: string }
+  | { t: 'dict'; entries: Map<string, V>; nodes: SyntaxNode[]; obj?: PyObject }
+  | { t: 'ref'; name: string; call?: () => V }
   | { t: 'unknown'; reason: string; prefix?: string }
   | { t: 'error'; message: string };
+
+/**
+ * A class, or an instance of one, seen as its attributes (the dict's entries): a config class, a
+ * pydantic BaseSettings instance. `instantiate` builds an instance with the given keyword arguments,
+ * evaluated by the module that defines the class.
+ */
+export interface PyObject {
+  name: string;
+  instantiate?: (kwargs: Map<string, V>) => V;
+}
 
 export type Origin =
   | { k: 'literal'; node: SyntaxNode }
@@ -98,7 +108,7 @@ export function cloneV(v: V): V {
   if (v.val.t === 'dict') {
     const entries = new Map<string, V>();
     for (const [k, e] of v.val.entries) entries.set(k, cloneV(e));
-    return { val: { t: 'dict', entries, nodes: [...v.val.nodes] }, origin: v.origin };
+    return { val: { t: 'dict', entries, nodes: [...v.val.nodes], obj: v.val.obj }, origin: v.origin };
   }
   return v;
 }

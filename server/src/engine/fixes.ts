@@ -190,8 +190,12 @@ export class FixBuilder {
         i = j;
       } else if (/^(def|class|async|@|if|try|\w+\s*=)/.test(l)) break;
     }
+    // a docstring that never closes leaves no place for an import
+    if (inDoc) return undefined;
     let offset = 0;
     for (let i = 0; i <= after; i++) offset += lines[i].length + 1;
+    // the last import ends the file without a newline: the import goes on a line of its own after it
+    if (offset > text.length) return { file, start: text.length, end: text.length, newText: `${this.eol(file)}import os` };
     return { file, start: offset, end: offset, newText: `import os${this.eol(file)}` };
   }
 

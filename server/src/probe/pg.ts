@@ -642,13 +642,23 @@ async function closePoolOnce(pool: Pool, clients: Set<PoolClient>, control: Clie
   if (pids.size) await Promise.race([control.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid = ANY($1::int[]) AND application_name = $2 AND pid <> pg_backend_pid()', [[...pids], APPLICATION_NAME]).catch(() => undefined), delay(400)]);
 }
 
+/**
+ * Probe sessions still in pg_stat_activity. A backend whose client just closed stays listed while it
+ * exits, so a non-zero count is read again for up to a second before it is reported.
+ */
 async function leftOpen(control: Client, pids: Set<number>): Promise<number | null> {
   try {
-    const r = await Promise.race([
-      control.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND pid = ANY($2::int[])`, [APPLICATION_NAME, [...pids]]),
-      delay(500).then(() => undefined),
-    ]);
-    return r ? r.rows[0].n : null;
+    let n: number | null = null;
+    for (let attempt = 0; attempt < 10; attempt++) {
+      const r = await Promise.race([
+        control.query(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE application_name = $1 AND pid = ANY($2::int[])`, [APPLICATION_NAME, [...pids]]),
+        delay(500).then(() => undefined),
+      ]);
+      n = r ? (r.rows[0].n as number) : null;
+      if (n === null || n === 0) return n;
+      await delay(100);
+    }
+    return n;
   } catch {
     return null;
   }

@@ -81,6 +81,35 @@ describe('hostile configuration and workspaces', () => {
     assert.deepStrictEqual(r.pools.map((p) => relTo(dir)(p.file)).sort(), ['app.py', 'svc/db.py']);
   });
 
+  it('YAML flow collections nested thousands deep (app config and compose) are refused at the line and column the nesting passed 128; the other files are checked', async () => {
+    // one bracket per line is the shape the yaml library's parser is slowest on (1.7 s for 128 KB)
+    const oneBracketPerLine = `${'[\n'.repeat(60_000)}${']\n'.repeat(60_000)}`;
+    const dir = ws({
+      'config/deep.yaml': `database:\n  pool_size: 5\n  opts: ${oneBracketPerLine}`,
+      'config/maps.yml': `database:\n  pool_size: 7\n  opts: ${'{a: '.repeat(40_000)}1${'}'.repeat(40_000)}\n`,
+      // brackets in quoted, block and plain scalars and comments are not nesting: this file is read
+      'config/app.yaml': `# ${'['.repeat(300)}\nnote: "${'{'.repeat(300)}"\nscript: |\n  ${'['.repeat(300)}\ndatabase:\n  pool_size: 9\n  tags: [[a, b], {c: [d]}]\n`,
+      'docker-compose.yml': `services:\n  api:\n    build: .\n    labels: ${'['.repeat(100_000)}${']'.repeat(100_000)}\n    deploy:\n      replicas: 2\n`,
+      'app.py': POOL,
+    });
+    const r = await check({ root: dir, rel: relTo(dir) });
+    const ps = problems(dir, r);
+    const deep = (file: string) => ps.filter((p) => p.file === file);
+    // deep.yaml: the 129th `[` opens line 131 (line 3 holds `opts: [`, each later line one more)
+    assert.deepStrictEqual(deep('config/deep.yaml'), [{ file: 'config/deep.yaml', line: 131, message: 'not read: flow collections ([...] and {...}) nested more than 128 deep at line 131, column 1 (the YAML parser takes seconds on thousands of levels; generated?); its pool sections are not read, other files are still checked' }]);
+    // maps.yml: `  opts: ` then 128 times `{a: `, so the 129th `{` is column 8 + 512 + 1
+    assert.deepStrictEqual(deep('config/maps.yml').map((p) => [p.line, r.problems.find((q) => q.message === p.message)?.column]), [[3, 520]]);
+    assert.match(deep('config/maps.yml')[0].message, /nested more than 128 deep at line 3, column 521 /);
+    assert.deepStrictEqual(deep('docker-compose.yml').map((p) => [p.line, p.message.replace(/ \(the YAML.*/, '')]), [[4, 'not read: flow collections ([...] and {...}) nested more than 128 deep at line 4, column 141']]);
+    assert.match(deep('docker-compose.yml')[0].message, /its services are not counted, other files are still checked$/);
+    assert.deepStrictEqual(deep('config/app.yaml'), []);
+    // the other files are still read: the shallow YAML section and the Python pool
+    const yamlPools = r.pools.filter((p) => p.library === 'yaml-config').map((p) => [relTo(dir)(p.file), Object.values(p.profiles)[0].settings.pool_size?.value]);
+    assert.deepStrictEqual(yamlPools, [['config/app.yaml', 9]]);
+    assert.ok(r.pools.some((p) => p.library === 'sqlalchemy' && relTo(dir)(p.file) === 'app.py'));
+    assert.deepStrictEqual(ps.filter((p) => /internal error|call stack/i.test(p.message)), []);
+  });
+
   it('.env files in every quoting form dotenv accepts: the values dotenv reads, no false "not an assignment" lines, settings resolved', async () => {
     const env = [
       '# every quoting form dotenv accepts',

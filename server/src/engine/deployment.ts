@@ -6,6 +6,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import type { FileProblem, Span } from './model';
 import { LineIndex, parseSync, registerSource, tooLargeToParse } from './syntax';
+import { yamlTooDeep } from './yaml-depth';
 import { PyEvaluator } from './python/evaluator';
 import { ProfileEnv } from './envfiles';
 import type { ReadFile, EnvFile, EnvEntry, EnvResolver } from './envfiles';
@@ -179,6 +180,11 @@ export function parseComposeFiles(composeFiles: string[], read: ReadFile, proble
       continue;
     }
     const lines = new LineIndex(text);
+    const tooDeep = yamlTooDeep(text, lines, 'compose file', 'its services are not counted');
+    if (tooDeep) {
+      problems.push({ file, ...tooDeep });
+      continue;
+    }
     const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
     // the first error, with a count of the rest: one broken line can make a thousand
     if (doc.errors.length) {

@@ -9,6 +9,7 @@ import type { DatabaseInfo, DatabaseKind, PoolModel, ProfileModel, Setting, Span
 import { parseDbUrl, maskUrl, maskSecrets } from '../urls';
 import { isAppConfigYaml, languageOf } from '../workspace';
 import { tooLargeToParse } from '../syntax';
+import { yamlTooDeep } from '../yaml-depth';
 import { differences, evaluatorsFor, type TextDetector, type TextDetectorContext } from './types';
 
 /** Key names compared in snake case: `maxConnections` and `max-connections` are `max_connections`. */
@@ -302,6 +303,11 @@ export const yamlConfigDetector: TextDetector = {
     const tooLarge = tooLargeToParse(ctx.text, 'YAML file', 'its pool sections are not read');
     if (tooLarge) {
       ctx.problem({ file: ctx.file, message: `not read: ${tooLarge}` });
+      return [];
+    }
+    const tooDeep = yamlTooDeep(ctx.text, ctx.lines, 'YAML file', 'its pool sections are not read');
+    if (tooDeep) {
+      ctx.problem({ file: ctx.file, ...tooDeep });
       return [];
     }
     for (const doc of YAML.parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]) {

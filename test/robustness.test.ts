@@ -65,4 +65,16 @@ describe('robustness: inputs the fuzzer found', () => {
     assert.ok(ps.find((p) => p.file === 'config/app.yaml')!.message.match(/^not read: \d+ KB is over the 256 KB pool-lint parses in one YAML file .*its pool sections are not read/));
     assert.ok(ps.find((p) => p.file === 'docker-compose.yml')!.message.match(/^not read: \d+ KB is over the 256 KB pool-lint parses in one compose file .*its services are not counted/));
   });
+
+  it('a compose file of 130 flow sequences each nested 724 deep on one line is named as not read at the column the nesting passed 128', async () => {
+    // fuzz (npm run fuzz -- --runs 100000, seed 150841501, compose case 3634): the mutations
+    // truncate, nest form 1 depth 724, duplicateLine x129, crlf on docker-compose.yml of
+    // pool-exceeds-server-connections/mysql-compose-max-connections took 1.7 s of CPU in the YAML parser
+    const deep = `${'['.repeat(724)}${']'.repeat(724)}`.repeat(130);
+    const dir = ws({ 'docker-compose.yml': deep, 'app.py': POOL });
+    const r = await check({ root: dir, rel: relTo(dir) });
+    assert.deepStrictEqual(r.pools.map((p) => relTo(dir)(p.file)), ['app.py']);
+    const ps = await problemsOf(dir);
+    assert.deepStrictEqual(ps, [{ file: 'docker-compose.yml', line: 1, message: 'not read: flow collections ([...] and {...}) nested more than 128 deep at line 1, column 129 (the YAML parser takes seconds on thousands of levels; generated?); its services are not counted, other files are still checked' }]);
+  });
 });

@@ -200,11 +200,28 @@ export function mutate(buf: Buffer, ms: Mutation[]): Buffer {
   return out;
 }
 
-/** A copy of each fixture's input, made once, in which one file at a time is overwritten. */
+/**
+ * A copy of each fixture's input, made once, in which one file at a time is overwritten. The
+ * mutated file stays until a case needs another file of the same copy, which puts it back first
+ * (one write per case instead of two; the next case of the same file overwrites it anyway).
+ */
 export class Sandbox {
   private readonly base = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-fuzz-'));
   private readonly copies = new Map<string, string>();
   private readonly originals = new Map<string, Buffer>();
+  /** Per copy, the file a case left mutated and its original bytes. */
+  private readonly mutated = new Map<string, { file: string; original: Buffer }>();
+
+  /** Writes `bytes` over the seed's file in its copy, after restoring any other file a case left mutated there. */
+  write(seed: Seed, bytes: Buffer): string {
+    const dir = this.workspace(seed.input);
+    const file = path.join(dir, seed.rel);
+    const left = this.mutated.get(dir);
+    if (left && left.file !== file) fs.writeFileSync(left.file, left.original);
+    fs.writeFileSync(file, bytes);
+    this.mutated.set(dir, { file, original: this.original(seed) });
+    return file;
+  }
 
   workspace(input: string): string {
     let dir = this.copies.get(input);
@@ -241,42 +258,45 @@ export interface CaseResult {
   bytes: number;
 }
 
+/** Readers that are tree-sitter detectors: their file is checked on its own (as `pool-lint check <file>`). */
+const TREE_READERS = new Set(DETECTORS.map((d) => d.id));
+
 /**
- * Runs one mutated case and checks the properties; throws (with the reason) when one fails. The
- * file is put back afterwards so the next case starts from the fixture.
+ * Runs one mutated case and checks the properties; throws (with the reason) when one fails. A
+ * detector's file is checked on its own through the CLI's entry point (`check` with the file as
+ * its path and the fixture as root, as `pool-lint check <file> --root <fixture>`): its .env files,
+ * manifests and imported modules are still read from the fixture, but the fixture's other sources
+ * are not parsed again every case. A file that changes what other files mean (.env, compose, a
+ * manifest, YAML config and Prisma schemas, which text detectors link to the code) is checked with
+ * its whole fixture.
  */
 export async function runCase(box: Sandbox, seed: Seed, ms: Mutation[], limitMs = 1000, hangMs = 10_000): Promise<CaseResult> {
   const dir = box.workspace(seed.input);
-  const file = path.join(dir, seed.rel);
-  const original = box.original(seed);
-  const mutated = mutate(original, ms);
-  fs.writeFileSync(file, mutated);
+  const mutated = mutate(box.original(seed), ms);
+  const file = box.write(seed, mutated);
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  const p0 = parseClock.ms;
+  let result: CheckResult;
   try {
-    const t0 = process.hrtime.bigint();
-    const c0 = process.cpuUsage();
-    const p0 = parseClock.ms;
-    let result: CheckResult;
-    try {
-      result = await check({ root: dir });
-    } catch (e) {
-      throw new Error(`check() threw on ${seed.rel} of ${seed.input}: ${(e as Error).stack}`);
-    }
-    const wall = Number(process.hrtime.bigint() - t0) / 1e6;
-    const c = process.cpuUsage(c0);
-    // the limit holds for CPU time (on a shared machine the wall clock also counts other
-    // processes) spent outside tree-sitter's parse, whose error recovery no callback can cut short
-    // on some inputs; that time is bounded by the hang guard only, and reported
-    const cpu = (c.user + c.system) / 1000;
-    const parse = parseClock.ms - p0;
-    const engine = cpu - parse;
-    const where = `${seed.rel} of ${seed.input}`;
-    if (engine > limitMs) throw new Error(`check() took ${engine.toFixed(0)} ms of CPU outside the parser (${parse.toFixed(0)} ms parsing, ${wall.toFixed(0)} ms wall) on ${where} (limit ${limitMs} ms)`);
-    if (cpu > hangMs) throw new Error(`check() took ${cpu.toFixed(0)} ms of CPU (${parse.toFixed(0)} ms parsing) on ${where} (hang guard ${hangMs} ms)`);
-    validate(result, dir);
-    return { ms: engine, parseMs: parse, wall, seed, bytes: mutated.length };
-  } finally {
-    fs.writeFileSync(file, original);
+    result = await check(TREE_READERS.has(seed.reader) ? { root: dir, paths: [file] } : { root: dir });
+  } catch (e) {
+    throw new Error(`check() threw on ${seed.rel} of ${seed.input}: ${(e as Error).stack}`);
   }
+  const wall = Number(process.hrtime.bigint() - t0) / 1e6;
+  const c = process.cpuUsage(c0);
+  // the limit holds for CPU time (on a shared machine the wall clock also counts other
+  // processes) spent outside tree-sitter's parse, whose error recovery no callback can cut short
+  // on some inputs; that time is bounded by the hang guard only, and reported
+  const cpu = (c.user + c.system) / 1000;
+  const parse = parseClock.ms - p0;
+  const engine = cpu - parse;
+  const where = `${seed.rel} of ${seed.input}`;
+  if (engine > limitMs) throw new Error(`check() took ${engine.toFixed(0)} ms of CPU outside the parser (${parse.toFixed(0)} ms parsing, ${wall.toFixed(0)} ms wall) on ${where} (limit ${limitMs} ms)`);
+  if (cpu > hangMs) throw new Error(`check() took ${cpu.toFixed(0)} ms of CPU (${parse.toFixed(0)} ms parsing) on ${where} (hang guard ${hangMs} ms)`);
+  validate(result, dir);
+  if (TREE_READERS.has(seed.reader) && !result.stats.files) throw new Error(`check() read no file for ${where}`);
+  return { ms: engine, parseMs: parse, wall, seed, bytes: mutated.length };
 }
 
 const SETTING_SOURCES = new Set(['literal', 'env', 'default', 'unknown']);

@@ -10,7 +10,7 @@ import { JsEvaluator } from '../js/evaluator';
 import type { V } from '../python/values';
 import { toSetting, describeSource } from '../python/settings';
 import { parseDbUrl, maskUrl } from '../urls';
-import { calleeIs, entriesOf, importedNames, implicitNodeEnv, objectTarget, settingsFrom, undefinedMeansDefault, describeOpaque, maskedUrlSetting, type Default } from '../js/pools';
+import { calleeIs, entriesOf, importedNames, type ModuleNames, implicitNodeEnv, objectTarget, settingsFrom, undefinedMeansDefault, describeOpaque, maskedUrlSetting, type Default } from '../js/pools';
 import { differences, evaluatorsFor, type Detector, type DetectorContext } from './types';
 
 const SRC = 'knex/knex@e25d54bc (3.3.0)';
@@ -30,6 +30,47 @@ const SQLITE_DEFAULTS: Record<string, Default> = {
 export const KNEX_ERROR = 'Knex: Timeout acquiring a connection. The pool is probably full. Are you missing a .transacting(trx) call?';
 
 const isKnex = (spec: string) => spec === 'knex';
+
+const JS_EXTENSIONS = ['', '.js', '.cjs', '.mjs', '.ts', '.cts', '.mts', '/index.js', '/index.ts', '/index.cjs', '/index.mjs'];
+
+/**
+ * What a relative module is, to the knex detector: 'reexport' when the file it resolves to
+ * requires or imports knex (a project's `db/knex.js` handing the package on); 'missing' when no
+ * file of the workspace is there (knex's own scripts require its source as `../../lib`, which a
+ * checkout of the scripts alone does not hold); undefined otherwise (a module that is not knex).
+ */
+function relativeKnex(ctx: DetectorContext, spec: string): 'reexport' | 'missing' | undefined {
+  if (!spec.startsWith('./') && !spec.startsWith('../')) return undefined;
+  const base = path.resolve(path.dirname(ctx.file), spec);
+  for (const ext of JS_EXTENSIONS) {
+    const text = ctx.read(base + ext);
+    if (text !== undefined) return /\brequire\(\s*['"]knex['"]\s*\)|\bfrom\s*['"]knex['"]/.test(text) ? 'reexport' : undefined;
+  }
+  return 'missing';
+}
+
+/**
+ * The local names bound to knex: from the package, from a project module that re-exports it, and
+ * from a relative module not in the workspace when the binding is named knex (`const Knex =
+ * require('../../lib')`); calls of the last kind count only with a knex config (a `client` key).
+ */
+function knexNames(ctx: DetectorContext, root: SyntaxNode): { names: ModuleNames; byNameOnly: Set<string> } {
+  const names = importedNames(root, isKnex);
+  const kinds = new Map<string, 'reexport' | 'missing' | undefined>();
+  const kindOf = (spec: string) => {
+    if (!kinds.has(spec)) kinds.set(spec, relativeKnex(ctx, spec));
+    return kinds.get(spec);
+  };
+  const reexported = importedNames(root, (spec) => kindOf(spec) === 'reexport');
+  for (const n of reexported.module) names.module.add(n);
+  for (const [local, exported] of reexported.named) names.named.set(local, exported);
+  const byNameOnly = new Set<string>();
+  const missing = importedNames(root, (spec) => kindOf(spec) === 'missing');
+  for (const n of missing.module) if (/^knex$/i.test(n) && !names.module.has(n)) byNameOnly.add(n);
+  for (const [local, exported] of missing.named) if (/^knex$/i.test(local) && exported === '' && !names.module.has(local)) byNameOnly.add(local);
+  for (const n of byNameOnly) names.module.add(n);
+  return { names, byNameOnly };
+}
 
 /** Database kind of a knex `client` name (knex lib/constants.js CLIENT_ALIASES and dialects). */
 export function knexClientKind(client: string): DatabaseKind {
@@ -140,7 +181,7 @@ export const knexDetector: Detector = {
   detect(ctx) {
     const root = ctx.tree.rootNode;
     if (/\b(jest|vi)\.mock\(\s*['"]knex['"]/.test(ctx.text)) return [];
-    const names = importedNames(root, isKnex);
+    const { names, byNameOnly } = knexNames(ctx, root);
     const perProfile = evaluatorsFor(ctx, (env) => new JsEvaluator(root, env, implicitNodeEnv(env.name)));
     const models: PoolModel[] = [];
     const calls = root.descendantsOfType('call_expression').filter((c) => calleeIs(c.childForFieldName('function'), names, ['knex'], true, isKnex));
@@ -148,11 +189,18 @@ export const knexDetector: Detector = {
       const arg = call.childForFieldName('arguments')?.namedChildren[0];
       const profiles: Record<string, ProfileModel> = {};
       let opaque = true;
+      let client = false;
       for (const { profile, envFiles, ev } of perProfile) {
         const v = arg ? ev.evaluate(arg) : { val: { t: 'none' as const } };
-        if (v.val.t === 'dict') opaque = false;
+        if (v.val.t === 'dict') {
+          opaque = false;
+          if (v.val.entries.has('client')) client = true;
+        }
         profiles[profile] = profileOf(ctx, profile, envFiles.map((f) => f.file), v, arg, nodeSpan(ctx.file, ctx.lines, call));
       }
+      // a function named knex from a module pool-lint cannot read is knex only when given a knex config
+      const callee = call.childForFieldName('function');
+      if (callee?.type === 'identifier' && byNameOnly.has(callee.text) && !client) continue;
       // `knex(require('./knexfile')[env])`: the knexfile's own model holds the values
       if (opaque && /knexfile/i.test(ctx.text)) continue;
       models.push(model(ctx, call, 'knex()', profiles));

@@ -143,7 +143,8 @@ export class PyEvaluator {
         if (fn) return { val: { t: 'ref', name: `<function>.${name}`, call: () => this.callExported(fn) } };
       }
       // a django-environ reader is a value other modules import (`from .base import env`)
-      if (!v || (v.val.t === 'ref' && v.val.name.startsWith('<') && v.val.name !== '<environ.Env>')) return undefined;
+      // (and a starlette Config, `from app.config import config`)
+      if (!v || (v.val.t === 'ref' && v.val.name.startsWith('<') && v.val.name !== '<environ.Env>' && v.val.name !== '<starlette.Config>')) return undefined;
       return v;
     } catch (e) {
       if (e instanceof BudgetExceeded) return undefined;
@@ -1232,6 +1233,34 @@ export class PyEvaluator {
         if (kind === 'bool') return { val: { t: 'bool', v: ['true', 'on', 'ok', 'y', 'yes', '1'].includes(v.val.v.trim().toLowerCase()) }, origin: v.origin };
         if (kind === 'int' || kind === 'float') return this.convert(kind, v, node);
         return v;
+      }
+      // sqlalchemy.engine.url.make_url(s) parses the string into a URL object that create_engine
+      // takes as it takes the string: the string stands for it (a URL object is returned as is)
+      case 'sqlalchemy.make_url':
+      case 'sqlalchemy.engine.make_url':
+      case 'sqlalchemy.engine.url.make_url':
+        return positional[0] ? this.eval(positional[0], frame) : kw('name_or_url') ? this.eval(kw('name_or_url')!, frame) : unknown('make_url() without a URL');
+      // starlette (encode/starlette starlette/config.py): config = Config(".env"); config("X",
+      // cast=int, default=20) reads os.environ, then the env file, then the default; the value
+      // found, the default included, goes through cast (bool: "true"/"1"/"false"/"0" only)
+      case 'starlette.config.Config':
+        return { val: { t: 'ref', name: '<starlette.Config>' } };
+      case '<starlette.Config>': {
+        const key = positional[0] ? this.eval(positional[0], frame) : kw('key') ? this.eval(kw('key')!, frame) : unknown('no key');
+        const castNode = positional[1] ?? kw('cast');
+        const dflt = positional[2] ?? kw('default');
+        const v = this.envRead(key, dflt, node, !dflt, frame);
+        if (v.val.t === 'error' && key.val.t === 'str') return { val: { t: 'error', message: `${key.val.v} is not set in the ${this.env.name} profile: ${truncate(node.text, 40)} raises KeyError (Config '${key.val.v}' is missing, and has no default.)` }, origin: v.origin };
+        if (!castNode || v.val.t === 'none') return v;
+        const cast = this.eval(castNode, frame);
+        const conv = cast.val.t === 'ref' && /^builtins\.(int|float|bool|str)$/.test(cast.val.name) ? cast.val.name.slice(9) : undefined;
+        if (!conv) return unknown(`${truncate(node.text)}: cast ${truncate(castNode.text)} is not followed`);
+        if (conv === 'bool' && v.val.t === 'str') {
+          const b = ({ true: true, '1': true, false: false, '0': false } as Record<string, boolean>)[v.val.v.toLowerCase()];
+          if (b === undefined) return { val: { t: 'error', message: `${truncate(node.text, 40)} raises ValueError: Config '${key.val.t === 'str' ? key.val.v : '?'}' has value ${showPy(v.val.v)}. Not a valid bool.` }, origin: v.origin };
+          return { val: { t: 'bool', v: b }, origin: v.origin?.k === 'env' ? { ...v.origin, conversion: 'bool' } : v.origin };
+        }
+        return this.convert(conv, v, node);
       }
       default:
         return unknown(`the result of ${truncate(node.text)} is not known`);

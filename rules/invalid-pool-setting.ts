@@ -46,16 +46,17 @@ export const invalidPoolSetting: Rule = {
       'asyncpg raises ValueError for max_size <= 0, min_size < 0, min_size > max_size, max_queries <= 0, max_inactive_connection_lifetime < 0 (MagicStack/asyncpg@v0.31.0:asyncpg/pool.py:374-391); ' +
       'Django: "Pooling doesn\'t support persistent connections." and OPTIONS["pool"] from 5.1 (django/django@main:django/db/backends/postgresql/base.py DatabaseWrapper.pool); ' +
       'Flask-SQLAlchemy 3.0 removed SQLALCHEMY_POOL_SIZE/_MAX_OVERFLOW/_POOL_RECYCLE/_POOL_TIMEOUT (pallets-eco/flask-sqlalchemy CHANGES.rst, 2.4.0 and 3.0.0) and calls _apply_driver_defaults, not apply_pool_defaults (src/flask_sqlalchemy/extension.py@3.1.1); ' +
-      'psycopg_pool raises ValueError for min_size < 0, max_size < min_size, min_size = max_size = 0 (psycopg/psycopg@pool-3.3.1:psycopg_pool/psycopg_pool/base.py:118-129).',
+      'psycopg_pool raises ValueError for min_size < 0, max_size < min_size, min_size = max_size = 0 (psycopg/psycopg@pool-3.3.1:psycopg_pool/psycopg_pool/base.py:118-129); ' +
+      'HikariCP setters throw IllegalArgumentException for connectionTimeout 1..249 ms or negative, idleTimeout < 0, maxPoolSize < 1, minimumIdle < 0, validationTimeout < 250 ms, and validateNumerics replaces maxLifetime 1..29999 ms with 30 min, disables keepaliveTime below 30 s or at/above maxLifetime, clamps minimumIdle to maxPoolSize, and disables or resets idleTimeout (brettwooldridge/HikariCP@604d7d58:src/main/java/com/zaxxer/hikari/HikariConfig.java:188-199,211-217,256-262,273-279,351-357,1094-1148); Spring Boot binds spring.datasource.hikari.* through those setters (spring-projects/spring-boot DataSourceConfiguration.Hikari), so a throw stops the application at start-up.',
     fixable: false,
-    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only. mysql2: connectionLimit 0 or below (no connection is ever opened), a non-numeric size from the environment (mysql2 silently uses 10) and waitForConnections from a string (Boolean(\'false\') is true). Go: a Duration written without a unit (SetConnMaxLifetime(300) is 300 ns). Prisma: a URL parameter that is not a number. Flask-SQLAlchemy: the checks of SQLAlchemy, plus config it ignores (SQLALCHEMY_POOL_SIZE and the other legacy keys, and apply_pool_defaults overrides, under 3.x) and pool sizes engine_from_config cannot turn into int. asyncpg and psycopg_pool pools (the ValueError checks of their constructors; sizes read as strings); Django databases (OPTIONS["pool"] with CONN_MAX_AGE other than 0, on a backend other than PostgreSQL, or before Django 5.1; CONN_MAX_AGE read as a string; the pool\'s size checks).',
+    appliesTo: 'SQLAlchemy engines on any database; node-postgres (max 0 or NaN silently means 10, min above max, negative max), sqlx (min_connections above max_connections) and knex pools (tarn rejects min above max, a negative or non-integer size, and a size read from process.env without Number(); max 0 means no pool at all). Sequelize: values that crash at start-up only. mysql2: connectionLimit 0 or below (no connection is ever opened), a non-numeric size from the environment (mysql2 silently uses 10) and waitForConnections from a string (Boolean(\'false\') is true). Go: a Duration written without a unit (SetConnMaxLifetime(300) is 300 ns). Prisma: a URL parameter that is not a number. Flask-SQLAlchemy: the checks of SQLAlchemy, plus config it ignores (SQLALCHEMY_POOL_SIZE and the other legacy keys, and apply_pool_defaults overrides, under 3.x) and pool sizes engine_from_config cannot turn into int. asyncpg and psycopg_pool pools (the ValueError checks of their constructors; sizes read as strings); Django databases (OPTIONS["pool"] with CONN_MAX_AGE other than 0, on a backend other than PostgreSQL, or before Django 5.1; CONN_MAX_AGE read as a string; the pool\'s size checks). Spring Boot/HikariCP datasources: values HikariCP rejects when Spring binds them (the application does not start), values it silently replaces or ignores (warnings), and values that are not whole numbers (\'30s\' cannot bind to a millisecond setter).',
     examples: [
       { bad: 'create_engine("sqlite:///app.db", poolclass=NullPool, pool_size=10)', note: 'TypeError: Invalid argument(s) \'pool_size\' sent to create_engine()' },
       { bad: 'pool_size=int(os.getenv("DB_POOL_SIZE", "5"))  # with DB_POOL_SIZE=twenty in .env', note: 'ValueError at import' },
     ],
   },
   check(ctx) {
-    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2', 'prisma', 'go-database-sql', 'pgxpool', 'asyncpg', 'psycopg_pool', 'django', 'flask-sqlalchemy'].includes(ctx.pool.library)) return [];
+    if (!['sqlalchemy', 'sqlx', 'node-postgres', 'knex', 'sequelize', 'mysql2', 'prisma', 'go-database-sql', 'pgxpool', 'asyncpg', 'psycopg_pool', 'django', 'flask-sqlalchemy', 'spring-hikari'].includes(ctx.pool.library)) return [];
     const p = ctx.profile;
     const out: RuleFinding[] = [];
     const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
@@ -70,6 +71,7 @@ export const invalidPoolSetting: Rule = {
     if (['sequelize', 'prisma', 'go-database-sql', 'pgxpool'].includes(ctx.pool.library)) return out;
     if (ctx.pool.library === 'asyncpg' || ctx.pool.library === 'psycopg_pool') return [...out, ...sizeChecks(ctx)];
     if (ctx.pool.library === 'django') return [...out, ...djangoChecks(ctx)];
+    if (ctx.pool.library === 'spring-hikari') return [...out, ...hikariChecks(ctx)];
     if (ctx.pool.library === 'mysql2') {
       const n = num(p.settings.connectionLimit);
       if (n !== undefined && n <= 0) out.push({ message: `${described(ctx, 'connectionLimit', p.settings.connectionLimit)}: mysql2 opens a connection only while fewer than connectionLimit are open, so it never opens one, and every query waits forever. Use 1 or more.`, span: at('connectionLimit') });
@@ -181,4 +183,52 @@ function djangoChecks(ctx: RuleContext): RuleFinding[] {
     out.push({ message: `OPTIONS["pool"] needs Django 5.1 or later; this project pins Django ${v.version} (${v.source}), which passes pool= to psycopg as a connection parameter and fails to connect.`, span: at('pool') });
   }
   return [...out, ...sizeChecks(ctx)];
+}
+
+/**
+ * HikariCP: setters that throw while Spring Boot binds spring.datasource.hikari (the application
+ * does not start), and values validateNumerics replaces, clamps or disables at pool start (warnings).
+ */
+function hikariChecks(ctx: RuleContext): RuleFinding[] {
+  const p = ctx.profile;
+  const out: RuleFinding[] = [];
+  const at = (n: string) => writtenAt(p.settings[n]) ?? ctx.pool.span;
+  const d = (n: string) => described(ctx, n, p.settings[n]);
+  /** A written value (a crash is already reported). */
+  const written = (n: string) => {
+    const s = p.settings[n];
+    return s && s.source !== 'default' && !s.crash ? num(s) : undefined;
+  };
+  const rejects = (n: string, what: string, setter: string, exception: string) =>
+    out.push({ message: `${d(n)} ${what}: HikariDataSource.${setter}() throws IllegalArgumentException "${exception}" when Spring Boot binds spring.datasource.hikari, and the application does not start.`, span: at(n) });
+  const replaced = (n: string, message: string) => out.push({ message: `${d(n)} ${message}`, span: at(n), severity: 'warning' });
+  const max = written('maximum-pool-size');
+  if (max !== undefined && max < 1) rejects('maximum-pool-size', 'is below 1', 'setMaximumPoolSize', 'maxPoolSize cannot be less than 1');
+  const min = written('minimum-idle');
+  if (min !== undefined && min < 0) rejects('minimum-idle', 'is negative', 'setMinimumIdle', 'minimumIdle cannot be negative');
+  const ct = written('connection-timeout');
+  if (ct !== undefined && ct !== 0 && ct < 250) rejects('connection-timeout', 'is below 250 ms (0 alone means no timeout)', 'setConnectionTimeout', 'connectionTimeout cannot be less than 250ms');
+  const vt = written('validation-timeout');
+  if (vt !== undefined && vt < 250) rejects('validation-timeout', 'is below 250 ms', 'setValidationTimeout', 'validationTimeout cannot be less than 250ms');
+  const it = written('idle-timeout');
+  if (it !== undefined && it < 0) rejects('idle-timeout', 'is negative', 'setIdleTimeout', 'idleTimeout cannot be negative');
+  // what the pool runs with after validateNumerics
+  const effMax = num(p.settings['maximum-pool-size']) ?? 10;
+  if (min !== undefined && min >= 0 && effMax >= 1 && min > effMax) {
+    replaced('minimum-idle', `is above ${d('maximum-pool-size')}: HikariCP sets minimumIdle to maximumPoolSize (${effMax}) without a word, so the pool is a fixed pool of ${effMax}. Write the minimum you mean, or leave it unset for a fixed pool.`);
+  }
+  const ml = written('max-lifetime');
+  if (ml !== undefined && ml > 0 && ml < 30000) {
+    replaced('max-lifetime', 'is below 30000 ms: HikariCP logs "maxLifetime is less than 30000ms, setting to default 1800000ms." and retires connections after 30 min instead. Write 30000 or more (or 0 for no limit).');
+  }
+  const lifetime = ml !== undefined && ml > 0 && ml < 30000 ? 1800000 : num(p.settings['max-lifetime']) ?? 1800000;
+  const ka = written('keepalive-time');
+  if (ka !== undefined && ka > 0 && ka < 30000) replaced('keepalive-time', 'is below 30000 ms: HikariCP logs "keepaliveTime is less than 30000ms, disabling it." and sends no keepalive at all. Write 30000 or more.');
+  else if (ka !== undefined && ka > 0 && lifetime > 0 && ka >= lifetime) replaced('keepalive-time', `is not below max-lifetime (${lifetime} ms): HikariCP logs "keepaliveTime is greater than or equal to maxLifetime, disabling it." Write a keepalive shorter than the lifetime.`);
+  const effMin = min !== undefined && min >= 0 && min <= effMax ? min : effMax;
+  if (it !== undefined && it >= 0 && effMin < effMax) {
+    if (lifetime > 0 && it + 1000 > lifetime) replaced('idle-timeout', `is within 1 s of or above max-lifetime (${lifetime} ms): HikariCP logs "idleTimeout is close to or more than maxLifetime, disabling it." and never retires idle connections. Write an idle timeout well below the lifetime.`);
+    else if (it !== 0 && it < 10000) replaced('idle-timeout', 'is below 10000 ms: HikariCP logs "idleTimeout is less than 10000ms, setting to default 600000ms." and retires idle connections after 10 min instead. Write 10000 or more.');
+  }
+  return out;
 }

@@ -2,6 +2,8 @@ import type { Rule } from '../server/src/engine/rule';
 import { DJANGO_POOL, described, isNetwork, isSqlalchemy, maybeNetwork, num, writtenAt } from './util';
 
 export const RECYCLE_SECONDS = 1800;
+/** MySQL's wait_timeout default (28800 s), in HikariCP's milliseconds. */
+export const MYSQL_WAIT_TIMEOUT_MS = 28800 * 1000;
 
 export const missingRecycle: Rule = {
   meta: {
@@ -17,10 +19,10 @@ export const missingRecycle: Rule = {
       'SQLAlchemy default pool_recycle=-1 (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:449-457; pool/base.py:171); ' +
       'pg-pool maxLifetimeSeconds=0 disables it (brianc/node-postgres@c9e57617:packages/pg-pool/index.js:93,312-328); ' +
       'asyncpg max_inactive_connection_lifetime=300, 0 disables it (MagicStack/asyncpg@v0.31.0:asyncpg/pool.py:1079,388-391); ' +
-      'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); Go database/sql ConnMaxLifetime 0 = reused forever (golang/go@59fbc067:src/database/sql/sql.go SetConnMaxLifetime); go-sql-driver/mysql README "db.SetConnMaxLifetime() is required to ensure connections are closed by the driver safely before connection is closed by MySQL server"; recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits.',
+      'PostgreSQL idle_session_timeout boot_val 0 (postgres/postgres src/backend/utils/misc/guc_parameters.dat); Go database/sql ConnMaxLifetime 0 = reused forever (golang/go@59fbc067:src/database/sql/sql.go SetConnMaxLifetime); go-sql-driver/mysql README "db.SetConnMaxLifetime() is required to ensure connections are closed by the driver safely before connection is closed by MySQL server"; recycle value 1800 s is pool-lint\'s choice, below MySQL\'s 8 h and common proxy idle limits; HikariCP maxLifetime 1800000 ms by default, 0 = no maximum lifetime, and the README asks for it "several seconds shorter than any database or infrastructure imposed connection time limit" (brettwooldridge/HikariCP@604d7d58:src/main/java/com/zaxxer/hikari/HikariConfig.java:56; README.md maxLifetime); MySQL wait_timeout default 28800 s (https://dev.mysql.com/doc/refman/8.0/en/server-system-variables.html#sysvar_wait_timeout).',
     fixable: true,
-    fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1); Django: a written CONN_MAX_AGE None becomes 600; adds maxLifetimeSeconds: ${RECYCLE_SECONDS} to a node-postgres pool; asyncpg: a written max_inactive_connection_lifetime=0 becomes 300 (the default).`,
-    appliesTo: 'SQLAlchemy engines (Flask-SQLAlchemy configs included, where MySQL gets pool_recycle 7200 from Flask-SQLAlchemy itself) on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min); asyncpg pools that set max_inactive_connection_lifetime=0 (the default closes connections idle for 300 s); Django databases with CONN_MAX_AGE None (kept forever). Not SQLite, not NullPool, not psycopg_pool (max_lifetime 1 h and max_idle 10 min by default). Not knex or Sequelize: their pools close idle connections above min (tarn idleTimeoutMillis 30 s, Sequelize idle 10 s) and drop a connection whose socket errors, and neither had a lifetime option before knex 3.3 (maxConnectionLifetimeMillis). Not mysql2: it drops a connection the server closed (its end/error event) and has no lifetime option; maxIdle and idleTimeout (60 s) retire idle ones above maxIdle. Not Prisma: its URL has no connection lifetime parameter. Go database/sql pools without SetConnMaxLifetime (0 = forever): warning on MySQL, information on PostgreSQL; the fix is offered where the file imports "time". Not pgxpool (MaxConnLifetime 1 h by default).',
+    fixDescription: `Adds pool_recycle=${RECYCLE_SECONDS} (or replaces a written -1); Django: a written CONN_MAX_AGE None becomes 600; adds maxLifetimeSeconds: ${RECYCLE_SECONDS} to a node-postgres pool; asyncpg: a written max_inactive_connection_lifetime=0 becomes 300 (the default); Spring Boot/HikariCP: max-lifetime becomes 1800000 (the default) where it is written.`,
+    appliesTo: 'SQLAlchemy engines (Flask-SQLAlchemy configs included, where MySQL gets pool_recycle 7200 from Flask-SQLAlchemy itself) on PostgreSQL (info), MySQL (warning), or an unknown database (info); node-postgres pools (info); sqlx pools that set max_lifetime(None) (the default is 30 min); asyncpg pools that set max_inactive_connection_lifetime=0 (the default closes connections idle for 300 s); Django databases with CONN_MAX_AGE None (kept forever). Not SQLite, not NullPool, not psycopg_pool (max_lifetime 1 h and max_idle 10 min by default). Not knex or Sequelize: their pools close idle connections above min (tarn idleTimeoutMillis 30 s, Sequelize idle 10 s) and drop a connection whose socket errors, and neither had a lifetime option before knex 3.3 (maxConnectionLifetimeMillis). Not mysql2: it drops a connection the server closed (its end/error event) and has no lifetime option; maxIdle and idleTimeout (60 s) retire idle ones above maxIdle. Not Prisma: its URL has no connection lifetime parameter. Go database/sql pools without SetConnMaxLifetime (0 = forever): warning on MySQL, information on PostgreSQL; the fix is offered where the file imports "time". Not pgxpool (MaxConnLifetime 1 h by default). Spring Boot HikariCP datasources with max-lifetime 0 (no limit; warning on MySQL, information on PostgreSQL) or, on MySQL, at or above wait_timeout\'s 8 h default (the server closes the connection first); the default 30 min is fine. HikariCP keeps idle connections alive only with keepalive-time, which is not required.',
     examples: [{ bad: 'create_engine("mysql+pymysql://app@db/app")', good: `create_engine("mysql+pymysql://app@db/app", pool_recycle=${RECYCLE_SECONDS})` }],
   },
   check(ctx) {
@@ -47,6 +49,29 @@ export const missingRecycle: Rule = {
           span: writtenAt(s) ?? ctx.pool.span,
           severity: p.database.kind === 'mysql' ? 'warning' : 'info',
           fix: edit ? ctx.fixes.fix('Set CONN_MAX_AGE to 600', [edit]) : undefined,
+        },
+      ];
+    }
+    if (ctx.pool.library === 'spring-hikari') {
+      const s = p.settings['max-lifetime'];
+      const v = num(s);
+      if (!s || s.source === 'default' || v === undefined || !isNetwork(p)) return [];
+      const mysql = p.database.kind === 'mysql';
+      // 1..29999 ms is raised to 30 min by Hikari itself (invalid-pool-setting says so)
+      const forever = v === 0;
+      if (!forever && !(mysql && v >= MYSQL_WAIT_TIMEOUT_MS)) return [];
+      const edit = ctx.fixes.setNumber(s, 1800000);
+      const why = forever
+        ? mysql
+          ? 'HikariCP never retires a connection, and MySQL closes one idle longer than wait_timeout (8 h by default): the next checkout gets "Communications link failure" or "No operations allowed after connection closed"'
+          : 'HikariCP never retires a connection; a proxy, load balancer or firewall that drops long-lived TCP connections leaves dead ones in the pool (PostgreSQL itself closes no idle session by default)'
+        : `MySQL closes a connection idle longer than wait_timeout (${MYSQL_WAIT_TIMEOUT_MS / 1000} s by default) before HikariCP retires it; HikariCP asks for a lifetime several seconds shorter than any limit the database imposes`;
+      return [
+        {
+          message: `${described(ctx, 'max-lifetime', s)}: ${why}. Set max-lifetime to 1800000 (the default, 30 min).`,
+          span: writtenAt(s) ?? ctx.pool.span,
+          severity: mysql ? 'warning' : 'info',
+          fix: edit ? ctx.fixes.fix('Set max-lifetime to 1800000', [edit]) : undefined,
         },
       ];
     }

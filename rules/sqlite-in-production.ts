@@ -28,7 +28,7 @@ export const sqliteInProduction: Rule = {
     const src = p.database.source;
     const var_ = src?.env?.name;
     const how = src ? describeSource(src, ctx.rel) : p.database.how;
-    const advice = var_ ? `Set ${var_} in ${ctx.rel(p.envFiles[p.envFiles.length - 1])} to the production server's URL.` : 'Point the production profile at a server database.';
+    const advice = var_ ? `Set ${var_}${p.envFiles.length ? ` in ${ctx.rel(p.envFiles[p.envFiles.length - 1])}` : ' in the production environment'} to the production server's URL.` : 'Point the production profile at a server database.';
     return [
       {
         message:

@@ -218,6 +218,19 @@ export function capacity(ctx: RuleContext): Capacity | undefined {
         error: `PoolTimeout: couldn't get a connection after ${t !== undefined ? t.toFixed(2) : '?'} sec`,
       };
     }
+    case 'spring-hikari': {
+      const max = num(p.settings['maximum-pool-size']);
+      // below 1 Hikari refuses to start (invalid-pool-setting)
+      if (max === undefined || max < 1) return undefined;
+      const t = num(p.settings['connection-timeout']);
+      return {
+        total: max,
+        parts: ['maximum-pool-size'],
+        raise: { name: 'maximum-pool-size', to: (total) => total },
+        wait: t === 0 ? 'forever (connection-timeout 0 is Integer.MAX_VALUE ms, about 24.8 days)' : t !== undefined ? `${t} ms (connection-timeout)` : 'connection-timeout',
+        error: t === 0 ? undefined : `SQLTransientConnectionException: HikariPool-1 - Connection is not available, request timed out after ${t ?? 30000}ms`,
+      };
+    }
     case 'node-postgres': {
       const max = num(p.settings.max);
       if (max === undefined || max <= 0) return undefined;

@@ -67,12 +67,16 @@ describe('extension manifest', () => {
     assert.match(probeSource, /if \(!vscode\.workspace\.isTrusted\) \{[^}]*return false;/s);
   });
 
-  it('activates on the languages the server reads and on workspaces with .env files', () => {
-    for (const l of ['python', 'rust', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'yaml', 'dotenv']) {
+  it('activates on the languages the server reads and on workspaces with .env files, Spring config, Prisma schemas and Go modules', () => {
+    for (const l of ['python', 'rust', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'go', 'yaml', 'properties', 'prisma', 'dotenv']) {
       assert.ok(pkg.activationEvents.includes(`onLanguage:${l}`), l);
       assert.ok(clientSources.includes(`'${l}'`), `the client's document selector lacks ${l}`);
     }
-    assert.ok(pkg.activationEvents.includes('workspaceContains:**/.env*'));
+    for (const w of ['**/.env*', '**/application*.properties', '**/application*.{yml,yaml}', '**/*.prisma', '**/go.mod']) assert.ok(pkg.activationEvents.includes(`workspaceContains:${w}`), w);
+    // without the Prisma extension a schema is plain text: the selector names the files by pattern too
+    for (const p of ['**/*.prisma', '**/application*.properties']) assert.ok(clientSources.includes(`'${p}'`), `the client's document selector lacks ${p}`);
+    const server = fs.readFileSync(path.join(REPO, 'server', 'src', 'lsp', 'server.ts'), 'utf8');
+    for (const ext of ['go', 'prisma', 'properties']) assert.match(server, new RegExp(`globPattern: '\\*\\*/\\*\\.\\{[^']*\\b${ext}\\b`), `the server does not watch .${ext} files`);
     const dotenv = pkg.contributes.languages.find((l: { id: string }) => l.id === 'dotenv');
     assert.deepStrictEqual(dotenv.filenames, ['.env']);
     assert.deepStrictEqual(dotenv.filenamePatterns, ['.env.*', '*.env']);

@@ -11,7 +11,10 @@ import { registerProbeCommand } from './probe';
 import { STATUS_NOTIFICATION, type StatusParams } from './protocol';
 
 /** Languages whose files the server reads; dotenv is contributed by this extension. */
-export const LANGUAGES = ['python', 'rust', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'yaml', 'dotenv'];
+export const LANGUAGES = ['python', 'rust', 'typescript', 'typescriptreact', 'javascript', 'javascriptreact', 'go', 'yaml', 'properties', 'prisma', 'dotenv'];
+
+/** Files the server reads whatever language an installed extension gives them (schema.prisma without the Prisma extension is plain text). */
+export const PATTERNS = ['**/*.prisma', '**/application*.properties'];
 
 let client: LanguageClient | undefined;
 
@@ -53,7 +56,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       debug: { module: serverModule, transport: TransportKind.stdio, options: { execArgv: ['--nolazy', '--inspect=6011'] } },
     };
     const clientOptions: LanguageClientOptions = {
-      documentSelector: LANGUAGES.map((language) => ({ scheme: 'file', language })),
+      documentSelector: [...LANGUAGES.map((language) => ({ scheme: 'file', language })), ...PATTERNS.map((pattern) => ({ scheme: 'file', pattern }))],
       // No synchronize block: the server registers its own file watchers and
       // didChangeConfiguration (then pulls poolLint.* per folder with workspace/configuration).
       outputChannel: output,

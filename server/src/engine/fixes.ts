@@ -60,6 +60,7 @@ export class FixBuilder {
     if (target.kind === 'chain') return this.insertChainCall(target, name, pyValue);
     if (target.kind === 'query') return this.insertQueryParam(target, name, pyValue);
     if (target.kind === 'statement') return this.insertStatement(target, name, pyValue);
+    if (target.kind === 'line') return this.insertLine(target, name, pyValue);
     const text = this.text(target.span.file);
     const open = target.span.start; // '(' or '{'
     const close = target.span.end - 1; // ')' or '}'
@@ -129,6 +130,13 @@ export class FixBuilder {
     const lineStart = lines.lineStart(target.span.line);
     const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
     return { file: target.span.file, start: target.span.end, end: target.span.end, newText: `${this.eol(target.span.file)}${indent}${target.receiver ?? 'db'}.${target.assign ? `${name} = ${value}` : `Set${name}(${value})`}` };
+  }
+
+  /** Adds `<prefix><name><separator><value>` on a new line of a config file (nested YAML keys in `prefix` take the file's line ending). */
+  private insertLine(target: InsertTarget, name: string, value: string): TextEdit {
+    const eol = this.eol(target.span.file);
+    const key = target.camelCase ? name.replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase()) : name;
+    return { file: target.span.file, start: target.span.start, end: target.span.start, newText: `${eol}${(target.prefix ?? '').replace(/\n/g, eol)}${key}${target.separator ?? '='}${value}` };
   }
 
   /** Adds `.name(value)` to a Rust builder chain right after the expression it starts with. */

@@ -83,18 +83,25 @@ export interface DatabaseInfo {
  * - `args`: a JS argument list, `(...)`, without an options object: adds `{ name: value }` as the
  *   last argument;
  * - `query`: a database URL (`span` covers the URL text): adds `name=value` to its query string;
- * - `statement`: a Go statement after which `<receiver>.SetName(value)` (or `<receiver>.Name = value`) is added on its own line.
+ * - `statement`: a Go statement after which `<receiver>.SetName(value)` (or `<receiver>.Name = value`) is added on its own line;
+ * - `line`: a line-oriented config file (Spring's application.yml / .properties): a new line
+ *   `<prefix><name><separator><value>` after the zero-width `span` (`prefix` may open nested YAML keys).
  * `within` nests the setting in an object of that name (`pool: { max: 20 }`), for libraries
  * whose pool settings sit in a sub-object the code does not write yet.
  */
 export interface InsertTarget {
-  kind: 'call' | 'dict' | 'object' | 'chain' | 'args' | 'query' | 'statement';
+  kind: 'call' | 'dict' | 'object' | 'chain' | 'args' | 'query' | 'statement' | 'line';
   span: Span;
   within?: string;
   /** `statement`: the receiver the new call is made on (`db`). */
   receiver?: string;
   /** `statement`: a field assignment (`cfg.MaxConns = value`) instead of a method call. */
   assign?: boolean;
+  /** `line`: the text before the name on the new line(s), and between the name and the value. */
+  prefix?: string;
+  separator?: string;
+  /** `line`: the file writes these keys in camelCase (maximumPoolSize), not kebab-case. */
+  camelCase?: boolean;
 }
 
 export interface ProfileModel {

@@ -7,6 +7,7 @@ import ignore, { type Ignore } from 'ignore';
 import type { FileProblem } from './model';
 import type { LanguageId } from './syntax';
 import { isComposeFile } from './deployment';
+import { isSpringConfigFile } from './spring-config';
 
 export const MAX_FILE_BYTES = 2 * 1024 * 1024;
 const SKIP_DIRS = new Set(['node_modules', '.git', '.hg', '.svn', '.venv', 'venv', 'env', '.tox', '.nox', 'target', '__pycache__', '.mypy_cache', '.pytest_cache', '.ruff_cache', 'site-packages', 'dist', 'build', '.next', 'out']);
@@ -47,7 +48,7 @@ export function isAppConfigYaml(file: string): boolean {
 }
 
 export function isCandidate(file: string): boolean {
-  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file) || isAppConfigYaml(file) || /\.prisma$/i.test(file);
+  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file) || isAppConfigYaml(file) || /\.prisma$/i.test(file) || isSpringConfigFile(file);
 }
 
 interface IgnoreLayer {

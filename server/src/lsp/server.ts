@@ -255,8 +255,8 @@ export function startServer(connection: Connection): void {
       await connection.client
         .register(DidChangeWatchedFilesNotification.type, {
           watchers: [
-            { globPattern: '**/*.{py,rs,ts,tsx,mts,cts,js,mjs,cjs,jsx}', kind },
-            { globPattern: '**/*.{yml,yaml,toml,json,txt,lock}', kind },
+            { globPattern: '**/*.{py,rs,ts,tsx,mts,cts,js,mjs,cjs,jsx,go}', kind },
+            { globPattern: '**/*.{yml,yaml,toml,json,txt,lock,prisma,properties,mod}', kind },
             { globPattern: '**/{.env,.env.*,*.env}', kind },
           ],
         })

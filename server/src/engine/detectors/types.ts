@@ -77,6 +77,8 @@ export interface TextDetectorContext {
   sources: string[];
   /** Reports a problem with the file (a parse error, say); the run goes on. */
   problem(p: FileProblem): void;
+  /** Every file of the workspace walk (config files that belong together: Spring's application-{profile} files). */
+  files?: string[];
 }
 
 /** A detector that reads text rather than a syntax tree; `matches` routes files to it. */

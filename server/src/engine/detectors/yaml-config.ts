@@ -8,6 +8,7 @@ import type { ProfileEnv } from '../envfiles';
 import type { DatabaseInfo, DatabaseKind, PoolModel, ProfileModel, Setting, Span } from '../model';
 import { parseDbUrl, maskUrl, maskSecrets } from '../urls';
 import { isAppConfigYaml, languageOf } from '../workspace';
+import { isSpringYaml } from '../spring-config';
 import { tooLargeToParse } from '../syntax';
 import { yamlTooDeep } from '../yaml-depth';
 import { differences, evaluatorsFor, type TextDetector, type TextDetectorContext } from './types';
@@ -296,7 +297,8 @@ function databaseFromCode(readers: Reader[], ctx: TextDetectorContext, path: str
 
 export const yamlConfigDetector: TextDetector = {
   id: 'yaml-config',
-  matches: (file, text) => isAppConfigYaml(file) && !isKubernetesManifest(text),
+  // a Spring Boot application.yml is spring-hikari's: its datasource is one pool, not a section per map
+  matches: (file, text) => isAppConfigYaml(file) && !isKubernetesManifest(text) && !isSpringYaml(file, text),
   prefilter: /^[ \t-]*["']?(connection[_-]?pool|pool|database|db|datasource|sqlalchemy|max[_-]?connections|pool[_-]?size|max[_-]?overflow|min[_-]?connections|max[_-]?readers|max[_-]?writers|(pool|connection|acquire)[_-]?timeout)["']?[ \t]*:/im,
   detect(ctx: TextDetectorContext): PoolModel[] {
     const sections: Section[] = [];

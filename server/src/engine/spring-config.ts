@@ -9,6 +9,7 @@ import * as YAML from 'yaml';
 import { parseLines, type Comment, type Pair } from 'dot-properties';
 import { LineIndex, tooLargeToParse } from './syntax';
 import type { FileProblem } from './model';
+import { yamlTooDeep } from './yaml-depth';
 
 export interface SpringEntry {
   /** The dotted key as written (`spring.datasource.hikari.maximumPoolSize`). */
@@ -119,6 +120,11 @@ export function parseSpringFile(file: string, text: string): SpringFile {
     return out;
   }
   if (out.format === 'yaml') {
+    const tooDeep = yamlTooDeep(text, lines, 'config file', 'its datasource settings are not read');
+    if (tooDeep) {
+      out.problems.push({ file, ...tooDeep });
+      return out;
+    }
     for (const doc of YAML.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]) {
       const errors = doc.errors ?? [];
       if (errors.length > 0) {

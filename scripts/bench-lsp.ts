@@ -1,6 +1,6 @@
 // `npm run bench:lsp`: the language server as an editor meets it.
 //
-//   npm run bench:lsp [-- --files 10000] [--edits 200] [--lines 5000] [--keep]
+//   npm run bench:lsp [-- --files 10000] [--edits 200] [--lines 5000] [--keep] [--cpu-prof DIR]
 //
 // Writes a synthetic workspace (scripts/synth-workspace.ts) of --files files plus one Python
 // module of --lines lines that constructs a pool, starts `node dist/server.js --stdio` on it and
@@ -68,7 +68,10 @@ async function main(): Promise<void> {
   const bigLines = fs.readFileSync(big, 'utf8').split('\n').length - 1;
   console.log(`workspace: ${synth.files + 1} files (${(synth.bytes / 1e6).toFixed(1)} MB, ${synth.poolFiles.length + 1} with a pool), plus a ${bigLines}-line Python module`);
 
-  const proc = spawn(process.execPath, [SERVER, '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
+  // --cpu-prof DIR: the server writes a V8 CPU profile there when it exits (open it in Chrome DevTools)
+  const profIndex = process.argv.indexOf('--cpu-prof');
+  const nodeArgs = profIndex >= 0 ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve(process.argv[profIndex + 1])}`] : [];
+  const proc = spawn(process.execPath, [...nodeArgs, SERVER, '--stdio'], { cwd: dir, stdio: ['pipe', 'pipe', 'inherit'] });
   const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
   let firstDiagnostics: number | undefined;
   let scanEnd: number | undefined;

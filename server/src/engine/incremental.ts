@@ -16,7 +16,7 @@ import * as path from 'path';
 import type { FileProblem, Finding, PoolModel, SeverityOverride, Span } from './model';
 import { EnvResolver, type ReadFile } from './envfiles';
 import { loadConfig, defaultConfig, type EngineConfig } from './config';
-import { getParser, LineIndex, registerSource, parseSyncOrThrow, reparseSync, tooLargeToParse, withReadLog, forgetSearches, type LanguageId, type ReadLog, type SyntaxNode, type Tree, type TreeEdit } from './syntax';
+import { getParser, LineIndex, registerSource, parseSyncOrThrow, reparseSync, editTree, tooLargeToParse, withReadLog, forgetSearches, type LanguageId, type ReadLog, type SyntaxNode, type Tree, type TreeEdit } from './syntax';
 import { PythonModules } from './python/modules';
 import { walk, readText, languageOf, isEnvFile, wouldWalk, MAX_FILE_BYTES, type WalkStats } from './workspace';
 import { pinnedVersions } from './versions';
@@ -228,7 +228,7 @@ export class Workspace {
     const st = this.states.get(file);
     if (st) st.tokenEdit = st.tokenEdit === undefined && kept && edits?.length === 1 && before !== undefined ? tokenEdit(kept.tree, kept.language, before, text, edits[0]) : null;
     if (kept) {
-      if (edits) for (const e of edits) kept.tree.edit(e);
+      if (edits) for (const e of edits) editTree(kept.tree, e);
       else {
         kept.tree.delete();
         this.trees.delete(file);

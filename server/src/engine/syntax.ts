@@ -34,7 +34,7 @@ export interface SyntaxNode {
   child(index: number): SyntaxNode | null;
   childForFieldName(field: string): SyntaxNode | null;
   childrenForFieldName(field: string): SyntaxNode[];
-  descendantsOfType(types: string | string[]): SyntaxNode[];
+  descendantsOfType(types: string | string[], startPosition?: TS.Point, endPosition?: TS.Point): SyntaxNode[];
   toString(): string;
 }
 export interface Tree {
@@ -128,8 +128,49 @@ export interface ReadLog {
 }
 
 let readLog: ReadLog | undefined;
-const rootSearches = new WeakMap<Tree, { root: number; found: Map<string, SyntaxNode[]> }>();
 let instrumented = false;
+
+/**
+ * Root searches. Detectors and each profile's evaluator ask the root of a tree for nodes of a few
+ * types (imports, calls, `global` statements); each such question is a walk of the whole tree,
+ * which for a 5,000-line module costs milliseconds. So every type ever searched for at the root of
+ * a tree of a language is remembered, the first root search of a tree walks once for all of them
+ * (the union, in document order), and each question is answered by filtering it. After an edit,
+ * the new tree's union is carried over from the old one: nodes outside the changed ranges and the
+ * edits are found again by position, and only the changed ranges are searched.
+ */
+interface Union {
+  nodes: SyntaxNode[];
+  starts: number[];
+  ends: number[];
+  types: string[];
+  /** The types this union holds all nodes of. */
+  covers: Set<string>;
+}
+
+interface SearchMemo {
+  root: number;
+  found: Map<string, SyntaxNode[]>;
+  union?: Union;
+  /** Edits the tree was told of since its union was taken (the union's offsets are from before them). */
+  edits: TreeEdit[];
+}
+
+const rootSearches = new WeakMap<Tree, SearchMemo>();
+/** Per grammar, every type searched for at a root so far. */
+const rootTypes = new WeakMap<object, Set<string>>();
+/** How root searches were answered, for tests and the LSP benchmark. */
+export const searchStats = { walks: 0, carried: 0, carryFailed: 0 };
+
+function memoOf(tree: Tree): SearchMemo {
+  let memo = rootSearches.get(tree);
+  if (!memo) rootSearches.set(tree, (memo = { root: tree.rootNode.id, found: new Map(), edits: [] }));
+  return memo;
+}
+
+function unionOf(nodes: SyntaxNode[], covers: Set<string>): Union {
+  return { nodes, starts: nodes.map((n) => n.startIndex), ends: nodes.map((n) => n.endIndex), types: nodes.map((n) => n.type), covers };
+}
 
 /** Wraps Node's `text` and `descendantsOfType` once, to note reads while a ReadLog is active (a branch otherwise). */
 function instrument(proto: object): void {
@@ -147,19 +188,149 @@ function instrument(proto: object): void {
     },
   });
   (proto as { descendantsOfType: (...a: unknown[]) => unknown }).descendantsOfType = function (this: SyntaxNode, ...args: unknown[]) {
-    const types = args[0] as string | string[];
-    if (readLog && this.tree === readLog.tree) for (const t of Array.isArray(types) ? types : [types]) readLog.types.add(t);
-    // the whole tree is searched once per type list: detectors and each profile's evaluator ask
-    // the same questions of the root (imports, calls, global statements), and a tree never changes
-    if (args.length > 1) return dot.apply(this, args);
-    let memo = rootSearches.get(this.tree);
-    if (!memo) rootSearches.set(this.tree, (memo = { root: this.tree.rootNode.id, found: new Map() }));
+    const types = (Array.isArray(args[0]) ? args[0] : [args[0]]) as string[];
+    if (readLog && this.tree === readLog.tree) for (const t of types) readLog.types.add(t);
+    // a ranged search, a search below the root, or one for ERROR nodes (no node's type names them
+    // all) asks tree-sitter directly
+    if (args.length > 1 || types.includes('ERROR')) return dot.apply(this, args);
+    const tree = this.tree;
+    const memo = memoOf(tree);
     if (this.id !== memo.root) return dot.apply(this, args);
-    const key = Array.isArray(types) ? types.join('\u0000') : types;
+    const key = types.join('\u0000');
     let found = memo.found.get(key);
-    if (!found) memo.found.set(key, (found = dot.apply(this, args) as SyntaxNode[]));
+    if (!found) {
+      const language = (tree as unknown as { language: object }).language;
+      let known = rootTypes.get(language);
+      if (!known) rootTypes.set(language, (known = new Set()));
+      for (const t of types) known.add(t);
+      if (!memo.union || types.some((t) => !memo.union!.covers.has(t))) {
+        const all = [...known];
+        searchStats.walks++;
+        memo.union = unionOf(dot.call(this, all) as SyntaxNode[], new Set(all));
+      }
+      const want = new Set(types);
+      const u = memo.union;
+      found = u.nodes.filter((_, i) => want.has(u.types[i]));
+      memo.found.set(key, found);
+    }
     return found.slice();
   };
+}
+
+/** Tells a tree of an edit of its text (Tree.edit), remembering it so the tree's root searches can be carried to the reparsed tree. */
+export function editTree(tree: Tree, edit: TreeEdit): void {
+  tree.edit(edit);
+  rootSearches.get(tree)?.edits.push(edit);
+}
+
+/** Where offset `i` of an edit's old text lands in its new text; undefined when the edit replaced it. */
+function shiftIndex(i: number, e: TreeEdit): number | undefined {
+  if (i <= e.startIndex) return i;
+  if (i >= e.oldEndIndex) return i + e.newEndIndex - e.oldEndIndex;
+  return undefined;
+}
+
+/** The row and column of each offset of a text (offsets sorted ascending). */
+function pointsAt(text: string, offsets: number[]): TS.Point[] {
+  const out: TS.Point[] = [];
+  let row = 0;
+  let lineStart = 0;
+  for (const o of offsets) {
+    for (let nl = text.indexOf('\n', lineStart); nl >= 0 && nl < o; nl = text.indexOf('\n', lineStart)) {
+      row++;
+      lineStart = nl + 1;
+    }
+    out.push({ row, column: o - lineStart });
+  }
+  return out;
+}
+
+/**
+ * The old tree's root-search union carried to the tree reparsed from it, or undefined when it
+ * cannot be (the caller then walks the new tree afresh). `changed` are the ranges whose syntax
+ * changed (old.getChangedRanges(new)), in the new text's offsets.
+ */
+function carryUnion(prev: Union, edits: TreeEdit[], changed: { startIndex: number; endIndex: number }[], tree: Tree, text: string): Union | undefined {
+  // the regions to search again, in the new text's offsets, widened by one character so a node
+  // that ends or starts where text was typed is searched again too
+  const regions: [number, number][] = changed.map((r) => [r.startIndex, r.endIndex]);
+  edits.forEach((e, k) => {
+    let a: number | undefined = e.startIndex;
+    let b: number | undefined = e.newEndIndex;
+    for (const later of edits.slice(k + 1)) {
+      a = a === undefined ? undefined : shiftIndex(a, later) ?? later.startIndex;
+      b = b === undefined ? undefined : shiftIndex(b, later) ?? later.newEndIndex;
+    }
+    regions.push([a ?? 0, b ?? text.length]);
+  });
+  const merged: [number, number][] = [];
+  for (const [a, b] of regions.map(([a, b]) => [Math.max(0, a - 1), Math.min(text.length, b + 1)] as [number, number]).sort((x, y) => x[0] - y[0])) {
+    const last = merged[merged.length - 1];
+    if (last && a <= last[1]) last[1] = Math.max(last[1], b);
+    else merged.push([a, b]);
+  }
+  const inRegion = (s: number, e: number) => merged.some(([a, b]) => s < b && e > a);
+  const root = tree.rootNode;
+  const entries: { node: SyntaxNode; start: number; end: number; type: string }[] = [];
+  for (let i = 0; i < prev.nodes.length; i++) {
+    let s: number | undefined = prev.starts[i];
+    let e: number | undefined = prev.ends[i];
+    for (const ed of edits) {
+      if (s === undefined || e === undefined) break;
+      // a node the edit touches (or that holds it) is searched again
+      if (s <= ed.oldEndIndex && e >= ed.startIndex) s = e = undefined;
+      else {
+        s = shiftIndex(s, ed);
+        e = shiftIndex(e, ed);
+      }
+    }
+    if (s === undefined || e === undefined || inRegion(s, e)) continue;
+    // the same node in the new tree: the smallest node spanning the range, or an ancestor of it with the same range
+    let n: SyntaxNode | null = root.descendantForIndex(s, e);
+    while (n && n.startIndex === s && n.endIndex === e && n.type !== prev.types[i]) n = n.parent;
+    if (!n || n.startIndex !== s || n.endIndex !== e || n.type !== prev.types[i]) return undefined;
+    entries.push({ node: n, start: s, end: e, type: prev.types[i] });
+  }
+  const types = [...prev.covers];
+  const seen = new Set<string>();
+  const bounds = pointsAt(text, merged.flat());
+  for (let r = 0; r < merged.length; r++) {
+    const [a, b] = merged[r];
+    // descendantsOfType with a range returns the nodes overlapping it, outer ones included
+    for (const n of root.descendantsOfType(types, bounds[2 * r], bounds[2 * r + 1]) as SyntaxNode[]) {
+      const s = n.startIndex;
+      const e = n.endIndex;
+      if (!(s < b && e > a) || !inRegion(s, e)) continue;
+      const type = n.type;
+      const k = `${s}:${e}:${type}`;
+      if (seen.has(k)) continue;
+      seen.add(k);
+      entries.push({ node: n, start: s, end: e, type });
+    }
+  }
+  // document order: by start, outer (longer) first; two nodes with one range (or an empty one)
+  // cannot be ordered by range, so such a union is walked afresh
+  entries.sort((x, y) => x.start - y.start || y.end - x.end);
+  for (let i = 0; i < entries.length; i++) {
+    const x = entries[i];
+    if (x.start === x.end) return undefined;
+    if (i > 0 && entries[i - 1].start === x.start && entries[i - 1].end === x.end) return undefined;
+  }
+  return { nodes: entries.map((x) => x.node), starts: entries.map((x) => x.start), ends: entries.map((x) => x.end), types: entries.map((x) => x.type), covers: prev.covers };
+}
+
+/** After a reparse of `old` into `tree`, gives `tree` the old tree's root searches, carried over. */
+function carrySearches(old: Tree, tree: Tree, text: string): void {
+  const prev = rootSearches.get(old);
+  if (!prev?.union || prev.edits.length === 0) return;
+  const changed = (old as unknown as TS.Tree).getChangedRanges(tree as unknown as TS.Tree);
+  const union = carryUnion(prev.union, prev.edits, changed, tree, text);
+  if (!union) {
+    searchStats.carryFailed++;
+    return;
+  }
+  searchStats.carried++;
+  memoOf(tree).union = union;
 }
 
 /** Drops the remembered root searches of a tree about to be deleted. */
@@ -262,7 +433,9 @@ export function parseSyncOrThrow(id: LanguageId, text: string): Tree | undefined
  */
 export function reparseSync(id: LanguageId, text: string, old: Tree): Tree | undefined {
   const parser = parsers.get(id);
-  return parser ? ((parser.parse(text, old as unknown as TS.Tree) ?? undefined) as unknown as Tree | undefined) : undefined;
+  const tree = parser ? ((parser.parse(text, old as unknown as TS.Tree) ?? undefined) as unknown as Tree | undefined) : undefined;
+  if (tree) carrySearches(old, tree, text);
+  return tree;
 }
 
 export async function parse(id: LanguageId, text: string): Promise<Tree> {

@@ -120,8 +120,14 @@ describe('incremental workspace', () => {
       'engine = create_engine(DATABASE_URL, pool_size=5, max_overflow=10)',
       '',
       'def handler(request, limit=10):',
+      '    """Serve one request."""',
       '    items = [x for x in request.items if x.id % 3 == 0]  # keep a third',
       '    return items[:limit]',
+      '',
+      'def pool_size_for(workers):',
+      '    return workers * 2',
+      '',
+      'worker_engine = create_engine(DATABASE_URL, pool_size=pool_size_for(4))',
       '',
     ].join('\n');
     fs.writeFileSync(path.join(src, 'api.py'), code);
@@ -142,6 +148,17 @@ describe('incremental workspace', () => {
       assert.strictEqual(picture(w.result()), await fresh(w, root), `after typing ${JSON.stringify(ch)} after ${JSON.stringify(after)}`);
       return r.kept.length === 1;
     };
+    /** Deletes the character after the first `after`. */
+    const del = async (after: string) => {
+      const text = w.text(file)!;
+      const at = text.indexOf(after) + after.length;
+      const before = text.slice(0, at).split('\n');
+      const point = { row: before.length - 1, column: before[before.length - 1].length };
+      w.changeFile(file, text.slice(0, at) + text.slice(at + 1), [{ startIndex: at, oldEndIndex: at + 1, newEndIndex: at, startPosition: point, oldEndPosition: { row: point.row, column: point.column + 1 }, newEndPosition: point }]);
+      const r = await w.update();
+      assert.strictEqual(picture(w.result()), await fresh(w, root), `after deleting the character after ${JSON.stringify(after)}`);
+      return r.kept.length === 1;
+    };
     assert.strictEqual(await type('    ite', 'm'), true, 'an identifier in a function body nobody evaluates');
     assert.strictEqual(await type('# keep a', 'n'), true, 'a comment');
     assert.strictEqual(await type('# settings', 's'), true, 'a comment above the pool: every span after it shifts');
@@ -149,7 +166,13 @@ describe('incremental workspace', () => {
     assert.strictEqual(await type('pool_size=5', '0'), false, 'a value the detector read');
     assert.strictEqual(w.poolsIn(file)[0].profiles.development.settings.pool_size.value, 50);
     assert.strictEqual(await type('DATABASE_UR', 'x'), false, 'a name the evaluation looked up');
-    assert.strictEqual(await type('def handle', 'd'), false, 'a function name: the evaluator reads the names a module defines');
+    assert.strictEqual(await type('def handle', 'd'), true, 'the name of a function nothing calls: indexed, never looked up');
+    assert.strictEqual(await type('def pool_size_for', 'x'), false, 'the name of a function a pool setting calls');
+    assert.notStrictEqual(w.poolsIn(file)[1].profiles.development.settings.pool_size.value, 8, 'pool_size_forx: the call no longer reaches it');
+    assert.strictEqual(await del('def pool_size_for'), false, 'renamed back: the new name is the one looked up');
+    assert.strictEqual(w.poolsIn(file)[1].profiles.development.settings.pool_size.value, 8);
+    assert.strictEqual(await type('Serve one', ' more'), true, 'words typed in a docstring');
+    assert.strictEqual(await type('Serve', '"'), false, 'a quote in a docstring can end the string');
     assert.strictEqual(await type('    return item', 's'), true);
     assert.strictEqual(await type('    ite', ' '), false, 'a space splits the token: the structure changes');
     w.dispose();

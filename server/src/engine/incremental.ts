@@ -68,7 +68,7 @@ interface FileState {
   parsed: boolean;
   binary: boolean;
   /** What the last detection of this open file read of its tree (for the one-token edit cutoff). */
-  read?: { ranges: number[]; types: Set<string>; wholeText: boolean; detectors: string };
+  read?: { ranges: number[]; types: Set<string>; wholeText: boolean; detectors: string; names?: Set<string> };
   /** The one edit since the last analysis when it stays inside one token; null when not. */
   tokenEdit?: TokenEdit | null;
 }
@@ -81,6 +81,9 @@ interface TokenEdit {
   leafEnd: number;
   leafType: string;
   line: number;
+  /** The token's text before and after the edit. */
+  oldToken: string;
+  newToken: string;
 }
 
 interface Global {
@@ -729,7 +732,7 @@ export class Workspace {
         for (const d of detectors) {
           this.runDetector(st, d.id, () => (log ? withReadLog(log, () => d.detect(ctx)) : d.detect(ctx)));
         }
-        if (log && st.problems.length === 0) st.read = { ranges: mergeRanges(log.ranges), types: log.types, wholeText: log.wholeText, detectors: detectors.map((d) => d.id).join(',') };
+        if (log && st.problems.length === 0) st.read = { ranges: mergeRanges(log.ranges), types: log.types, wholeText: log.wholeText, detectors: detectors.map((d) => d.id).join(','), names: log.names };
       } finally {
         if (!this.openFiles.has(file)) {
           forgetSearches(tree);
@@ -770,6 +773,8 @@ export class Workspace {
   private keepAfterTokenEdit(st: FileState, te: TokenEdit, detectors: string): boolean {
     const read = st.read!;
     if (read.wholeText || read.detectors !== detectors || read.types.has(te.leafType) || st.problems.length) return false;
+    // a renamed identifier matters when the old or the new name was looked up (a def's own name is indexed, not read)
+    if (read.names && (read.names.has(te.oldToken) || read.names.has(te.newToken))) return false;
     const r = read.ranges;
     for (let i = 0; i < r.length; i += 2) if (r[i] < te.leafEnd && r[i + 1] > te.leafStart) return false;
     const spans: Span[] = [];
@@ -921,8 +926,12 @@ function tokenEdit(tree: Tree, language: LanguageId, before: string, after: stri
   if (IDENTIFIERS.has(leaf.type)) ok = (lang === 'javascript' ? /^[A-Za-z_$][\w$]*$/ : /^[A-Za-z_][A-Za-z0-9_]*$/).test(token) && !KEYWORDS[lang].has(token);
   else if (leaf.type === 'comment' || leaf.type === 'line_comment') ok = lang === 'python' ? /^#[^\r\n]*$/.test(token) : /^\/\/[^\r\n]*$/.test(token);
   else if (leaf.type === 'integer' || leaf.type === 'number' || leaf.type === 'integer_literal') ok = /^[1-9][0-9]*$|^0$/.test(token) && /^[1-9][0-9]*$|^0$/.test(leaf.text);
+  // the inside of a string literal (a docstring, a log message): text that cannot end the string,
+  // escape or interpolate (no quote, backslash, brace or newline) keeps it the same string token
+  else if (leaf.type === 'string_content' || leaf.type === 'string_fragment') ok = !/['"`\\{}$\r\n]/.test(removed + inserted) && token.length > 0;
   if (!ok) return null;
-  return { oldEnd: e.oldEndIndex, delta: inserted.length - removed.length, leafStart: leaf.startIndex, leafEnd: leaf.endIndex, leafType: leaf.type, line: leaf.startPosition.row };
+  const oldToken = before.slice(leaf.startIndex, leaf.endIndex);
+  return { oldEnd: e.oldEndIndex, delta: inserted.length - removed.length, leafStart: leaf.startIndex, leafEnd: leaf.endIndex, leafType: leaf.type, line: leaf.startPosition.row, oldToken, newToken: token };
 }
 
 /** Sorted, merged start/end pairs. */

@@ -125,6 +125,12 @@ export interface ReadLog {
   types: Set<string>;
   /** The detection read the whole text (a regex over the file): no edit can be ruled out. */
   wholeText: boolean;
+  /**
+   * Names the detection looked up (an evaluator's variables, functions, classes). A definition's
+   * name read only to index it is not a read of its range: renaming it matters only when the old
+   * or the new name was looked up.
+   */
+  names?: Set<string>;
 }
 
 let readLog: ReadLog | undefined;
@@ -336,6 +342,22 @@ function carrySearches(old: Tree, tree: Tree, text: string): void {
 /** Drops the remembered root searches of a tree about to be deleted. */
 export function forgetSearches(tree: Tree): void {
   rootSearches.delete(tree);
+}
+
+/** Runs `fn` without noting its reads (a definition's name taken to index it); see ReadLog.names. */
+export function unlogged<T>(fn: () => T): T {
+  const saved = readLog;
+  readLog = undefined;
+  try {
+    return fn();
+  } finally {
+    readLog = saved;
+  }
+}
+
+/** Notes that the detection under way looked a name up. */
+export function noteName(name: string): void {
+  if (readLog) (readLog.names ??= new Set()).add(name);
 }
 
 /** Runs `fn` noting what it reads of `log.tree`. */

@@ -3,7 +3,7 @@
 // merge), os.getenv/os.environ reads against one environment profile, and int/float/bool/str.
 // It never runs user code; it has a step budget and a call-depth limit so it always ends.
 import { checkDeadline } from '../deadline';
-import type { SyntaxNode } from '../syntax';
+import { noteName, unlogged, type SyntaxNode } from '../syntax';
 import type { ProfileEnv } from '../envfiles';
 import { V, PyVal, Origin, unknown, truthy, mergeV, cloneV, NONE, sameVal } from './values';
 
@@ -31,6 +31,31 @@ interface ExecResult {
 
 class BudgetExceeded extends Error {}
 
+/** The name a def or class statement binds, read without noting its range (lookups of it are noted instead). */
+function definedName(def: SyntaxNode): string | undefined {
+  return unlogged(() => def.childForFieldName('name')?.text);
+}
+
+/** Definitions by name; a lookup notes the name it asked for. */
+class NamedDefs {
+  private readonly byName = new Map<string, SyntaxNode>();
+  set(name: string, def: SyntaxNode): void {
+    this.byName.set(name, def);
+  }
+  get(name: string): SyntaxNode | undefined {
+    noteName(name);
+    return this.byName.get(name);
+  }
+  has(name: string): boolean {
+    noteName(name);
+    return this.byName.has(name);
+  }
+  /** Whether `def` is the definition indexed under `name` (binding a def as the module runs is not a lookup). */
+  isIndexed(name: string, def: SyntaxNode): boolean {
+    return this.byName.get(name)?.id === def.id;
+  }
+}
+
 function contains(outer: SyntaxNode, inner: SyntaxNode): boolean {
   return outer.startIndex <= inner.startIndex && inner.endIndex <= outer.endIndex;
 }
@@ -48,8 +73,9 @@ export interface ModuleLoader {
 export class PyEvaluator {
   private steps = 0;
   private moduleScope: Scope | undefined;
-  private readonly functions = new Map<string, SyntaxNode>();
-  private readonly classes = new Map<string, SyntaxNode>();
+  /** Module-level functions and classes by name; every lookup is noted (see ReadLog.names). */
+  private readonly functions = new NamedDefs();
+  private readonly classes = new NamedDefs();
   private readonly file?: string;
   private readonly loader?: ModuleLoader;
 
@@ -59,7 +85,7 @@ export class PyEvaluator {
     for (const stmt of root.namedChildren) {
       const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
       if (!def) continue;
-      const name = def.childForFieldName('name')?.text;
+      const name = definedName(def);
       if (!name) continue;
       if (def.type === 'function_definition') this.functions.set(name, def);
       if (def.type === 'class_definition') this.classes.set(name, def);
@@ -650,9 +676,9 @@ export class PyEvaluator {
       case 'class_definition':
       case 'decorated_definition': {
         const def = stmt.type === 'decorated_definition' ? stmt.childForFieldName('definition') : stmt;
-        const name = def?.childForFieldName('name')?.text;
+        const name = def ? definedName(def) : undefined;
         if (name && def) {
-          const top = def.type === 'function_definition' ? this.functions.get(name)?.id === def.id : this.classes.get(name)?.id === def.id;
+          const top = (def.type === 'function_definition' ? this.functions : this.classes).isIndexed(name, def);
           const kind = def.type === 'function_definition' ? '<file>' : '<class>';
           frame.locals.set(name, { val: { t: 'ref', name: top ? `${kind}.${name}` : `<local>.${name}` } });
         }
@@ -856,6 +882,7 @@ export class PyEvaluator {
   // ---- expressions --------------------------------------------------------------------------
 
   private lookup(name: string, frame: Frame): V | undefined {
+    noteName(name);
     const local = frame.locals.get(name);
     if (local) return local;
     if (frame.depth > 0 || this.moduleScope !== frame.locals) {

@@ -1,7 +1,6 @@
 // Fixes as text edits computed from syntax-tree ranges, in the file's own style. Each edit is
 // written so that applying it twice changes nothing the second time (the rule stops firing).
 import type { Fix, InsertTarget, ProfileModel, Setting, Span, TextEdit } from './model';
-import { LineIndex } from './syntax';
 
 export class FixBuilder {
   constructor(private readonly read: (file: string) => string | undefined) {}
@@ -86,18 +85,16 @@ export class FixBuilder {
     }
     const multiline = inner.includes('\n');
     if (multiline) {
-      const lines = new LineIndex(text);
-      // indentation of the last item
+      // indentation of the last item (the line around it, found from the offsets: a LineIndex of
+      // the whole file would cost a scan of it for every fix the rules compute)
       const lastItemEnd = open + 1 + stripTrailingComment(trimmed).length;
-      const lastLine = lines.position(lastItemEnd).line;
-      const lineText = text.slice(lines.lineStart(lastLine), lines.lineEnd(lastLine));
+      const lineText = text.slice(lineStartAt(text, lastItemEnd), lineEndAt(text, lastItemEnd));
       const indent = /^\s*/.exec(lineText)?.[0] ?? '    ';
       const body = stripTrailingComment(trimmed);
       const hasTrailingComma = body.trimEnd().endsWith(',');
-      const closeLine = lines.position(close).line;
-      if (closeLine > lastLine) {
-        // insert after the last item's line: `,` after it when it has none, then our line
-        const insertAt = lines.lineEnd(lastLine);
+      if (text.slice(lastItemEnd, close).includes('\n')) {
+        // the closing bracket is on a later line: insert after the last item's line, `,` after it when it has none, then our line
+        const insertAt = lineEndAt(text, lastItemEnd);
         if (hasTrailingComma) {
           return { file: target.span.file, start: insertAt, end: insertAt, newText: `${this.eol(target.span.file)}${indent}${item},` };
         }
@@ -126,8 +123,7 @@ export class FixBuilder {
   /** Adds `receiver.SetName(value)` (database/sql) or `receiver.Name = value` (a config struct) on its own line after a Go statement. */
   private insertStatement(target: InsertTarget, name: string, value: string): TextEdit {
     const text = this.text(target.span.file);
-    const lines = new LineIndex(text);
-    const lineStart = lines.lineStart(target.span.line);
+    const lineStart = lineStartAt(text, target.span.start);
     const indent = /^[ \t]*/.exec(text.slice(lineStart))![0];
     return { file: target.span.file, start: target.span.end, end: target.span.end, newText: `${this.eol(target.span.file)}${indent}${target.receiver ?? 'db'}.${target.assign ? `${name} = ${value}` : `Set${name}(${value})`}` };
   }
@@ -253,4 +249,16 @@ export function applyEdits(text: string, edits: TextEdit[]): { text: string; app
   }
   out += text.slice(pos);
   return { text: out, applied, skipped };
+}
+
+/** Where the line holding `offset` starts. */
+function lineStartAt(text: string, offset: number): number {
+  return text.lastIndexOf('\n', offset - 1) + 1;
+}
+
+/** Where the line holding `offset` ends (before its `\r\n` or `\n`, or at the end of the text). */
+function lineEndAt(text: string, offset: number): number {
+  const nl = text.indexOf('\n', offset);
+  if (nl < 0) return text.length;
+  return nl > 0 && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
 }

@@ -96,6 +96,8 @@ export interface StatusParams {
   kept: number;
   /** Server-side time of the last scan or update, in ms (edit received to diagnostics sent). */
   elapsedMs: number;
+  /** The server process's CPU time over the same interval, in ms (what the update cost, whatever else the machine runs). */
+  cpuMs?: number;
 }
 
 /** The code action kind of "fix all pool-lint findings in this file". */

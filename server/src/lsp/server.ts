@@ -2,6 +2,7 @@
 // a background scan at start-up (with $/progress), then edits, watched-file events and settings
 // changes re-diagnose only what they affect.
 import * as path from 'path';
+import * as v8 from 'v8';
 import { fileURLToPath } from 'url';
 import {
   CodeActionKind,
@@ -100,6 +101,11 @@ export function overridesFrom(s: PoolLintSettings | null | undefined, log: (m: s
 }
 
 export function startServer(connection: Connection): void {
+  // A long-lived, mostly idle process: V8 lets its young generation grow to 32 MB during the
+  // start-up scan and keeps it. Held at its first size, the scan costs no measurable CPU more and
+  // the resident set stays about 35 MB smaller (npm run bench:lsp prints it). The flag is read at
+  // each growth of the young generation, so setting it now takes effect.
+  v8.setFlagsFromString('--semi-space-growth-factor=1');
   const folders: Folder[] = [];
   const docs = new Map<string, TextDocument>(); // by file path
   let caps: ClientCapabilities = {};
@@ -161,7 +167,7 @@ export function startServer(connection: Connection): void {
 
   // ---- diagnostics -----------------------------------------------------------------------
 
-  const sendStatus = (elapsedMs: number, analysed: number, kept = 0) => {
+  const sendStatus = (elapsedMs: number, analysed: number, kept = 0, cpuMs?: number) => {
     const counts = { error: 0, warning: 0, info: 0 };
     let pools = 0;
     for (const f of folders) {
@@ -172,7 +178,7 @@ export function startServer(connection: Connection): void {
       counts.warning += c.warning;
       counts.info += c.info;
     }
-    lastStatus = { scanning: folders.some((f) => !f.scanned), pools, findings: counts, analysed, kept, elapsedMs };
+    lastStatus = { scanning: folders.some((f) => !f.scanned), pools, findings: counts, analysed, kept, elapsedMs, cpuMs };
     void connection.sendNotification(STATUS_NOTIFICATION, lastStatus);
   };
 
@@ -228,20 +234,21 @@ export function startServer(connection: Connection): void {
   };
 
   const scheduled = new Set<Folder>();
-  const received = new Map<Folder, number>();
+  const received = new Map<Folder, { at: number; cpu: NodeJS.CpuUsage }>();
   const schedule = (folder: Folder) => {
-    if (!received.has(folder)) received.set(folder, performance.now());
+    if (!received.has(folder)) received.set(folder, { at: performance.now(), cpu: process.cpuUsage() });
     if (scheduled.has(folder) || !folder.scanned) return;
     scheduled.add(folder);
     setImmediate(() => {
       scheduled.delete(folder);
-      const t0 = received.get(folder) ?? performance.now();
+      const t0 = received.get(folder) ?? { at: performance.now(), cpu: process.cpuUsage() };
       received.delete(folder);
       folder.ws.update().then(
         (r) => {
           publish(folder, r.changed, folder.republish);
           folder.republish = false;
-          sendStatus(performance.now() - t0, r.analysed.length, r.kept.length);
+          const cpu = process.cpuUsage(t0.cpu);
+          sendStatus(performance.now() - t0.at, r.analysed.length, r.kept.length, (cpu.user + cpu.system) / 1000);
           if (folder.ws.pending) schedule(folder);
         },
         (e: Error) => warn(`update of ${folder.root} failed: ${e.stack ?? e.message}`),

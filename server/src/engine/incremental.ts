@@ -696,7 +696,7 @@ export class Workspace {
         if (isEnvFile(path.basename(file))) g.env.load(file); // reports malformed lines
         for (const d of this.opts.textDetectors.filter((t) => t.matches(file, text) && t.prefilter.test(text))) {
           st.parsed = true;
-          this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines: new LineIndex(text), sources, problem, files: this.order }));
+          this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines: new LineIndex(text), sources, problem, files: this.order, root: this.root }));
         }
         return false;
       }

@@ -69,3 +69,120 @@ export function cargoVersions(root: string, read: ReadFile, crates: string[] = [
   }
   return out;
 }
+
+/** A default's version label: the version found, else the one assumed. */
+export function versionLabel(v: { version: string; source: string }, assumed: string): string {
+  return v.source === 'assumed' ? assumed : v.version;
+}
+
+/** The folders from the file's own up to the workspace root, nearest first (none outside the root). */
+function foldersUp(file: string, root: string): string[] {
+  const top = path.resolve(root);
+  const out: string[] = [];
+  let dir = path.dirname(path.resolve(file));
+  if (path.relative(top, dir).startsWith('..')) return out;
+  for (;;) {
+    out.push(dir);
+    const up = path.dirname(dir);
+    if (dir === top || up === dir) break;
+    dir = up;
+  }
+  return out;
+}
+
+const esc = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+
+export interface VersionSource {
+  file: string;
+  root: string;
+  read: ReadFile;
+  rel(file: string): string;
+}
+
+/** The dependency ranges a package.json declares (all four kinds), or undefined when it is not JSON. */
+function declared(text: string): Record<string, unknown> | undefined {
+  try {
+    const pkg = JSON.parse(text) as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of ['peerDependencies', 'optionalDependencies', 'devDependencies', 'dependencies']) {
+      const deps = pkg[k];
+      if (deps && typeof deps === 'object') Object.assign(out, deps);
+    }
+    return out;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The version of an npm package for a source file: the nearest package.json that declares it, then
+ * the installed copy (node_modules/<name>/package.json), the locked one (package-lock.json v1-3,
+ * yarn.lock) from that folder up, else the range package.json asks for. Undefined when no
+ * package.json up to the root names it.
+ */
+export function npmVersion(src: VersionSource, names: string[]): { version: string; source: string } | undefined {
+  const dirs = foldersUp(src.file, src.root);
+  for (let i = 0; i < dirs.length; i++) {
+    const manifest = path.join(dirs[i], 'package.json');
+    const text = src.read(manifest);
+    if (text === undefined) continue;
+    const deps = declared(text);
+    const name = deps && names.find((n) => typeof deps[n] === 'string');
+    if (!name) continue;
+    for (const dir of dirs.slice(i)) {
+      const installed = path.join(dir, 'node_modules', name, 'package.json');
+      const it = src.read(installed);
+      if (it !== undefined) {
+        const v = /"version"\s*:\s*"([^"]+)"/.exec(it);
+        if (v) return { version: v[1], source: src.rel(installed) };
+      }
+      const lockFile = path.join(dir, 'package-lock.json');
+      const lock = src.read(lockFile);
+      if (lock !== undefined) {
+        // v2/v3: "packages" keyed by install path (a workspace package's own node_modules first); v1: "dependencies"
+        const sub = path.relative(dir, dirs[i]).split(path.sep).join('/');
+        const keys = [...(sub ? [`${sub}/node_modules/${name}`] : []), `node_modules/${name}`];
+        for (const key of keys) {
+          const m = new RegExp(`"${esc(key)}"\\s*:\\s*\\{[^{}]*?"version"\\s*:\\s*"([^"]+)"`).exec(lock);
+          if (m) return { version: m[1], source: src.rel(lockFile) };
+        }
+        const v1 = new RegExp(`"dependencies"\\s*:\\s*\\{[\\s\\S]*?"${esc(name)}"\\s*:\\s*\\{\\s*"version"\\s*:\\s*"([^"]+)"`).exec(lock);
+        if (v1) return { version: v1[1], source: src.rel(lockFile) };
+      }
+      const yarnFile = path.join(dir, 'yarn.lock');
+      const yarn = src.read(yarnFile);
+      if (yarn !== undefined) {
+        const m = new RegExp(`^"?${esc(name)}@[^\\n]*:\\r?\\n(?:[ \\t]+[^\\n]*\\r?\\n)*?[ \\t]+version:?\\s+"?([^"\\s]+)"?`, 'm').exec(yarn);
+        if (m) return { version: m[1], source: src.rel(yarnFile) };
+      }
+    }
+    const range = String(deps![name]);
+    return { version: range, source: `${src.rel(manifest)} (the range it asks for: no lock file or installed copy)` };
+  }
+  return undefined;
+}
+
+/**
+ * Go: the nearest go.mod from the file up. `module` undefined asks for the Go version itself (the
+ * `go` directive, or `toolchain` when it is newer: the standard library's database/sql is the
+ * toolchain's); else the version of that module on a require line or in a require block.
+ */
+export function goModVersion(src: VersionSource, module?: string): { version: string; source: string } | undefined {
+  for (const dir of foldersUp(src.file, src.root)) {
+    const file = path.join(dir, 'go.mod');
+    const text = src.read(file);
+    if (text === undefined) continue;
+    const code = text.replace(/\/\/[^\n]*/g, '');
+    if (module === undefined) {
+      const go = /^go\s+(\d+\.\d+(?:\.\d+)?)\s*$/m.exec(code)?.[1];
+      const tc = /^toolchain\s+go(\d+\.\d+(?:\.\d+)?)\S*\s*$/m.exec(code)?.[1];
+      const v = tc && (!go || compareVersions(tc, go) > 0) ? { v: tc, how: 'toolchain' } : go ? { v: go, how: 'go directive' } : undefined;
+      return v ? { version: `Go ${v.v}`, source: `${src.rel(file)} (${v.how})` } : undefined;
+    }
+    const m = new RegExp(`^\\s*(?:require\\s+)?${esc(module)}\\s+(v[0-9][\\w.+-]*)`, 'm').exec(code);
+    if (m) return { version: m[1], source: src.rel(file) };
+    // the nearest go.mod is the module's own: a requirement further up is another module's
+    return undefined;
+  }
+  return undefined;
+}

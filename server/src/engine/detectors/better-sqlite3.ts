@@ -6,6 +6,7 @@
 // docs/api.md:37 ("options.timeout ... (default: 5000)").
 import * as path from 'path';
 import type { SyntaxNode } from '../syntax';
+import { npmVersion } from '../versions';
 import { nodeSpan } from '../syntax';
 import type { DatabaseInfo, PoolModel, ProfileModel, Setting, SqliteFacts } from '../model';
 import { JsEvaluator } from '../js/evaluator';
@@ -174,11 +175,7 @@ function serverOf(root: SyntaxNode, ctx: DetectorContext): { value: boolean; how
 }
 
 function libraryVersion(ctx: DetectorContext): { version: string; source: string } {
-  for (const m of manifestsFor(ctx, 'package.json')) {
-    const v = dependencies(m.text)[MODULE];
-    if (typeof v === 'string') return { version: v.replace(/^[\^~=v\s]+/, ''), source: ctx.rel(m.file) };
-  }
-  return { version: '13.x (assumed: no pin found)', source: 'assumed' };
+  return npmVersion(ctx, [MODULE]) ?? { version: '13.x (assumed: no pin found)', source: 'assumed' };
 }
 
 /** better-sqlite3 rejects a timeout that is not a non-negative integer (lib/database.js:39-40). */

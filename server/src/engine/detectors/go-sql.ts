@@ -3,6 +3,7 @@
 // on the same variable in the file. Defaults from golang/go@59fbc067 src/database/sql/sql.go:
 // MaxOpenConns 0 = unlimited, MaxIdleConns 2 (defaultMaxIdleConns), lifetimes 0 = forever.
 import type { SyntaxNode } from '../syntax';
+import { goModVersion } from '../versions';
 import { nodeSpan } from '../syntax';
 import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting } from '../model';
 import { GoEvaluator, type GoV } from '../go/evaluator';
@@ -76,6 +77,8 @@ export const goSqlDetector: Detector = {
   detect(ctx) {
     const root = ctx.tree.rootNode;
     const imports = goImports(root);
+    // database/sql is the toolchain's: the go.mod's go (or toolchain) line says which
+    const goVersion = goModVersion(ctx) ?? { version: 'Go standard library (version assumed: no go.mod)', source: 'assumed' };
     const opens: Record<string, string[]> = {};
     if (imports.has('database/sql')) opens[imports.get('database/sql')!] = ['Open', 'OpenDB'];
     if (imports.has('github.com/jmoiron/sqlx')) opens[imports.get('github.com/jmoiron/sqlx')!] = ['Open', 'Connect', 'MustConnect', 'MustOpen', 'ConnectContext'];
@@ -102,7 +105,7 @@ export const goSqlDetector: Detector = {
           // the last call before the pool is used wins; calls are in source order
           const last = mine.filter((s) => s.childForFieldName('function')?.childForFieldName('field')?.text === `Set${name}`).pop();
           const arg = last?.childForFieldName('arguments')?.namedChildren[0];
-          settings[name] = arg ? setting(ctx, name, ev.evaluate(arg), arg) : { value: d.value, source: 'default', default: { library: 'database/sql', version: 'Go', cite: d.cite } };
+          settings[name] = arg ? setting(ctx, name, ev.evaluate(arg), arg) : { value: d.value, source: 'default', default: { library: 'database/sql', version: goVersion.source === 'assumed' ? 'Go' : goVersion.version, cite: d.cite } };
         }
         let database: DatabaseInfo = { kind: 'unknown', how: isOpenDB ? 'sql.OpenDB(connector): the driver is not named here' : 'the driver name is not known' };
         const driverV = !isOpenDB && args[ctxArg] ? ev.evaluate(args[ctxArg]) : undefined;
@@ -134,7 +137,7 @@ export const goSqlDetector: Detector = {
         async: false,
         profiles,
         differsBetweenProfiles: differences(profiles),
-        libraryVersion: { version: 'Go standard library', source: 'database/sql' },
+        libraryVersion: goVersion,
       });
     }
     return models;

@@ -12,6 +12,7 @@ import { toSetting, describeSource } from '../python/settings';
 import { parseDbUrl, maskUrl } from '../urls';
 import { calleeIs, entriesOf, importedNames, type ModuleNames, implicitNodeEnv, objectTarget, settingsFrom, undefinedMeansDefault, describeOpaque, maskedUrlSetting, type Default } from '../js/pools';
 import { differences, evaluatorsFor, type Detector, type DetectorContext } from './types';
+import { npmVersion, versionLabel } from '../versions';
 
 const SRC = 'knex/knex@e25d54bc (3.3.0)';
 const TARN = 'Vincit/tarn.js@0c79f9e3:src/Pool.ts (constructor)';
@@ -132,6 +133,11 @@ function databaseOf(ctx: DetectorContext, cfg: Map<string, V>): DatabaseInfo {
 }
 
 /** One profile's model of a knex config object (already evaluated in that profile). */
+/** knex's version for this file: the nearest package.json's dependency, installed or locked, else the workspace pin. */
+function knexVersion(ctx: DetectorContext): { version: string; source: string } {
+  return npmVersion(ctx, ['knex']) ?? ctx.versions.get('knex') ?? { version: '3.x (assumed: no pin found)', source: 'assumed' };
+}
+
 function profileOf(ctx: DetectorContext, profile: string, envFiles: string[], cfgV: V, argNode: SyntaxNode | undefined, span: import('../model').Span): ProfileModel {
   const cfg = entriesOf(cfgV, 'the knex config');
   const entries = cfg.entries ?? new Map<string, V>();
@@ -140,7 +146,7 @@ function profileOf(ctx: DetectorContext, profile: string, envFiles: string[], cf
   const pool = entriesOf(poolV, 'the pool options');
   const opaque = cfg.opaque ?? pool.opaque;
   const defaults = database.kind === 'sqlite' ? SQLITE_DEFAULTS : KNEX_DEFAULTS;
-  const settings = settingsFrom(ctx, pool.entries, opaque, defaults, { library: 'knex', version: '3.x' }, span);
+  const settings = settingsFrom(ctx, pool.entries, opaque, defaults, { library: 'knex', version: versionLabel(knexVersion(ctx), '3.x') }, span);
   undefinedMeansDefault(settings, defaults);
   // knex takes the smaller of acquireConnectionTimeout (config) and pool.acquireTimeoutMillis
   const conf = entries.get('acquireConnectionTimeout');
@@ -170,7 +176,7 @@ function model(ctx: DetectorContext, node: SyntaxNode, constructor: string, prof
     async: true,
     profiles,
     differsBetweenProfiles: differences(profiles),
-    libraryVersion: ctx.versions.get('knex') ?? { version: '3.x (assumed: no pin found)', source: 'assumed' },
+    libraryVersion: knexVersion(ctx),
   };
 }
 

@@ -3,6 +3,7 @@
 // lib/pool_config.js:11-26 and lib/connection_config.js:115-117. The pool has no acquire timeout:
 // with waitForConnections (default true) a request queues until a connection is released, and
 // queueLimit 0 (default) lets the queue grow without bound (lib/base/pool.js:106-118).
+import { npmVersion, versionLabel } from '../versions';
 import { nodeSpan } from '../syntax';
 import type { DatabaseInfo, InsertTarget, PoolModel, ProfileModel, Setting } from '../model';
 import { JsEvaluator } from '../js/evaluator';
@@ -54,6 +55,7 @@ export const mysql2Detector: Detector = {
     const calls = root.descendantsOfType('call_expression').filter((c) => calleeIs(c.childForFieldName('function'), names, ['createPool'], false, isMysql2));
     const perProfile = evaluatorsFor(ctx, (env) => new JsEvaluator(root, env, implicitNodeEnv(env.name)));
     const models: PoolModel[] = [];
+    const version = npmVersion(ctx, ['mysql2']) ?? ctx.versions.get('mysql2') ?? { version: '3.x (assumed: no pin found)', source: 'assumed' };
     for (const call of calls) {
       const span = nodeSpan(ctx.file, ctx.lines, call);
       const argsNode = call.childForFieldName('arguments');
@@ -64,7 +66,7 @@ export const mysql2Detector: Detector = {
         const isUrl = v?.val.t === 'str';
         const o = isUrl ? {} : entriesOf(v, 'the pool options');
         const opaque = o.opaque ?? (arg && v && !isUrl && !o.entries ? describeOpaque(arg, v) : undefined);
-        const settings = settingsFrom(ctx, o.entries, opaque, MYSQL2_DEFAULTS, { library: 'mysql2', version: '3.x' }, span);
+        const settings = settingsFrom(ctx, o.entries, opaque, MYSQL2_DEFAULTS, { library: 'mysql2', version: versionLabel(version, '3.x') }, span);
         numberLike(settings);
         let database: DatabaseInfo = { kind: 'mysql', how: 'mysql2 speaks only MySQL and MariaDB' };
         const urlV = isUrl ? v : o.entries?.get('uri');
@@ -93,7 +95,7 @@ export const mysql2Detector: Detector = {
         async: true,
         profiles,
         differsBetweenProfiles: differences(profiles),
-        libraryVersion: ctx.versions.get('mysql2') ?? { version: '3.x (assumed: no pin found)', source: 'assumed' },
+        libraryVersion: version,
       });
     }
     return models;

@@ -1,6 +1,7 @@
 // node-postgres: `new Pool({...})` from 'pg' (or 'pg-pool') becomes a pool model.
 // Defaults: brianc/node-postgres@c9e57617 packages/pg-pool/index.js (pool-facts §3).
 import type { SyntaxNode } from '../syntax';
+import { npmVersion } from '../versions';
 import { nodeSpan } from '../syntax';
 import * as path from 'path';
 import type { ReadFile } from '../envfiles';
@@ -215,6 +216,7 @@ function detectPg(ctx: DetectorContext): PoolModel[] {
   const news = root.descendantsOfType('new_expression').filter((n) => isPoolConstruction(n, names));
   const models: PoolModel[] = [];
   const perProfile = evaluatorsFor(ctx, (env) => new JsEvaluator(root, env));
+  const version = npmVersion(ctx, ['pg', 'pg-pool']) ?? ctx.versions.get('pg') ?? { version: '8.x (assumed: no pin found)', source: 'assumed' };
   for (const n of news) {
     const span = nodeSpan(ctx.file, ctx.lines, n);
     const argsNode = n.childForFieldName('arguments');
@@ -229,7 +231,7 @@ function detectPg(ctx: DetectorContext): PoolModel[] {
         const v = opts?.get(name);
         if (v) settings[name] = toSetting(v, undefined, ctx);
         else if (opaque) settings[name] = { value: undefined, source: 'unknown', reason: `may be set by ${opaque}`, span };
-        else settings[name] = { value: PG_DEFAULTS[name].value, source: 'default', default: { library: 'pg-pool', version: '3.x', cite: PG_DEFAULTS[name].cite } };
+        else settings[name] = { value: PG_DEFAULTS[name].value, source: 'default', default: { library: 'pg-pool', version: version.source === 'assumed' ? '3.x' : `3.x (pg ${version.version})`, cite: PG_DEFAULTS[name].cite } };
       }
       applyQuirks(settings);
       const obj = optionsObject(arg, ev);
@@ -255,7 +257,7 @@ function detectPg(ctx: DetectorContext): PoolModel[] {
       async: true,
       profiles,
       differsBetweenProfiles: differences(profiles),
-      libraryVersion: ctx.versions.get('pg') ?? { version: '8.x (assumed: no pin found)', source: 'assumed' },
+      libraryVersion: version,
       errorListener: {
         attached: hasErrorListener(root, h.variable, n),
         variable: h.variable,

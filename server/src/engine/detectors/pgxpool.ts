@@ -11,6 +11,7 @@ import { maskUrl } from '../urls';
 import { maskedUrlSetting } from '../js/pools';
 import { goImports, holderOf, insertAfter } from './go-sql';
 import { differences, evaluatorsFor, type Detector, type DetectorContext } from './types';
+import { goModVersion } from '../versions';
 
 const POOL_GO = 'jackc/pgx@728cefa8:pgxpool/pool.go';
 export const PGXPOOL_DEFAULTS: Record<string, { value: number; cite: string; param: string; duration?: boolean }> = {
@@ -34,8 +35,12 @@ export const pgxpoolDetector: Detector = {
   detect(ctx: DetectorContext): PoolModel[] {
     const root = ctx.tree.rootNode;
     const imports = goImports(root);
-    const alias = [...imports].find(([p]) => /^github\.com\/jackc\/pgx\/v\d\/pgxpool$/.test(p))?.[1];
+    const imported = [...imports].find(([p]) => /^github\.com\/jackc\/pgx\/v\d\/pgxpool$/.test(p));
+    const alias = imported?.[1];
     if (!alias) return [];
+    // the module the file imports pgxpool from (github.com/jackc/pgx/v5), as go.mod requires it
+    const module = imported![0].replace(/\/pgxpool$/, '');
+    const version = goModVersion(ctx, module) ?? { version: `pgx ${module.split('/').pop()} (assumed: not in go.mod)`, source: 'assumed' };
     const field = (c: SyntaxNode) => (c.childForFieldName('function')?.childForFieldName('operand')?.text === alias ? c.childForFieldName('function')?.childForFieldName('field')?.text : undefined);
     const all = root.descendantsOfType('call_expression');
     const creates = all.filter((c) => ['New', 'Connect', 'NewWithConfig', 'ConnectConfig'].includes(field(c) ?? ''));
@@ -73,7 +78,7 @@ export const pgxpoolDetector: Detector = {
             settings[name] = { ...s, value: n, text: `${d.param}=${p}`, reason: `${d.param} in the connection string`, crash: n === undefined || Number.isNaN(n) ? `${d.param}=${p} is not valid: ParseConfig fails` : undefined };
           } else if (urlArg && urlV?.val.t === 'unknown') {
             settings[name] = { value: undefined, source: 'unknown', reason: `may be set by ${d.param} in a connection string that is not known`, span };
-          } else settings[name] = { value: d.value, source: 'default', default: { library: 'pgx', version: name === 'MaxConns' ? 'v5 (the greater of 4 and the CPU count; 4 shown)' : 'v5', cite: d.cite } };
+          } else settings[name] = { value: d.value, source: 'default', default: { library: 'pgx', version: `${version.source === 'assumed' ? 'v5' : version.version}${name === 'MaxConns' ? ' (the greater of 4 and the CPU count; 4 shown)' : ''}`, cite: d.cite } };
         }
         const database: DatabaseInfo = { kind: 'postgresql', how: 'pgx speaks only PostgreSQL', url: url ? maskUrl(url) : undefined, source: url ? maskedUrlSetting(toSetting(urlV!, urlArg, ctx)) : undefined };
         let insertTarget: InsertTarget | undefined;
@@ -92,7 +97,7 @@ export const pgxpoolDetector: Detector = {
         async: false,
         profiles,
         differsBetweenProfiles: differences(profiles),
-        libraryVersion: { version: 'pgx v5 (assumed)', source: 'assumed' },
+        libraryVersion: version,
       });
     }
     return models;

@@ -8,6 +8,7 @@ import type { EnvEntry, ProfileEnv } from '../envfiles';
 import { LineIndex } from '../syntax';
 import { maskSecrets, maskUrl, parseDbUrl } from '../urls';
 import { differences, evaluatorsFor, type TextDetector, type TextDetectorContext } from './types';
+import { npmVersion } from '../versions';
 
 export const PRISMA_DOCS = 'https://www.prisma.io/docs/orm/prisma-client/setup-and-configuration/databases-connections/connection-pool';
 /** The physical CPU count the default is shown for: pool-lint cannot see the production host. */
@@ -62,7 +63,12 @@ function param(url: string, name: string): { value: string; at: number } | undef
   return m ? { value: decodeURIComponent(m[1]), at: q + m.index + m[0].length - m[1].length } : undefined;
 }
 
-function profileOf(ctx: TextDetectorContext, ds: Datasource, profile: string, env: ProfileEnv): ProfileModel {
+/** @prisma/client (the query engine ships with it), else the prisma CLI, from the package.json nearest the schema. */
+function prismaVersion(ctx: TextDetectorContext): { version: string; source: string } {
+  return (ctx.root !== undefined ? npmVersion({ ...ctx, root: ctx.root }, ['@prisma/client', 'prisma']) : undefined) ?? { version: '5/6 (assumed)', source: 'assumed' };
+}
+
+function profileOf(ctx: TextDetectorContext, ds: Datasource, profile: string, env: ProfileEnv, version: { version: string; source: string }): ProfileModel {
   const settings: Record<string, Setting> = {};
   const kind: DatabaseKind = PROVIDERS[ds.provider ?? ''] ?? 'unknown';
   let url: string | undefined;
@@ -109,7 +115,7 @@ function profileOf(ctx: TextDetectorContext, ds: Datasource, profile: string, en
     } else if (url === undefined) {
       settings[name] = { value: undefined, source: 'unknown', reason: ds.envName ? `${ds.envName} is not set in this profile` : 'the datasource has no url', span: ds.urlSpan };
     } else {
-      settings[name] = { value: d.value, source: 'default', default: { library: 'Prisma', version: name === 'connection_limit' ? `5/6 (num_physical_cpus * 2 + 1, ${d.value} on ${PRISMA_ASSUMED_CPUS} physical CPUs)` : '5/6', cite: d.cite } };
+      settings[name] = { value: d.value, source: 'default', default: { library: 'Prisma', version: `${version.source === 'assumed' ? '5/6' : version.version}${name === 'connection_limit' ? ` (num_physical_cpus * 2 + 1, ${d.value} on ${PRISMA_ASSUMED_CPUS} physical CPUs)` : ''}`, cite: d.cite } };
     }
   }
   let insertTarget: InsertTarget | undefined;
@@ -135,11 +141,12 @@ export const prismaDetector: TextDetector = {
   detect(ctx) {
     const models: PoolModel[] = [];
     const profiles = evaluatorsFor(ctx, (env) => env);
+    const version = prismaVersion(ctx);
     for (const ds of datasources(ctx.text, ctx.lines, ctx.file)) {
       // MongoDB uses the MongoDB driver's pool, not these URL parameters
       if (ds.provider === 'mongodb') continue;
       const byProfile: Record<string, ProfileModel> = {};
-      for (const { profile, ev } of profiles) byProfile[profile] = profileOf(ctx, ds, profile, ev);
+      for (const { profile, ev } of profiles) byProfile[profile] = profileOf(ctx, ds, profile, ev, version);
       models.push({
         id: `${ctx.file}:${ds.nameSpan.line + 1}:${ds.nameSpan.column + 1}`,
         library: 'prisma',
@@ -149,7 +156,7 @@ export const prismaDetector: TextDetector = {
         async: true,
         profiles: byProfile,
         differsBetweenProfiles: differences(byProfile),
-        libraryVersion: { version: '5/6 (assumed)', source: 'assumed' },
+        libraryVersion: version,
       });
     }
     return models;

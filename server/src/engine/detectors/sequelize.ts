@@ -3,6 +3,7 @@
 // `pool: { max, min, idle, acquire, evict }`. Defaults: sequelize@v6.37.8 (cb7f99ad)
 // src/dialects/abstract/connection-manager.js:29-40.
 import type { SyntaxNode } from '../syntax';
+import { npmVersion, versionLabel } from '../versions';
 import { nodeSpan } from '../syntax';
 import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel } from '../model';
 import { JsEvaluator } from '../js/evaluator';
@@ -65,6 +66,7 @@ export const sequelizeDetector: Detector = {
     const news = root.descendantsOfType('new_expression').filter((n) => calleeIs(n.childForFieldName('constructor'), names, ['Sequelize'], true, isSequelize));
     const perProfile = evaluatorsFor(ctx, (env) => new JsEvaluator(root, env, implicitNodeEnv(env.name)));
     const models: PoolModel[] = [];
+    const version = npmVersion(ctx, ['sequelize', 'sequelize-typescript']) ?? ctx.versions.get('sequelize') ?? ctx.versions.get('sequelize-typescript') ?? { version: '6.x (assumed: no pin found)', source: 'assumed' };
     for (const n of news) {
       const span = nodeSpan(ctx.file, ctx.lines, n);
       const argsNode = n.childForFieldName('arguments');
@@ -78,7 +80,7 @@ export const sequelizeDetector: Detector = {
         const opaque = o.opaque ?? (roles.options && !o.entries && optsV ? describeOpaque(roles.options, optsV) : undefined);
         const poolV = o.entries?.get('pool');
         const p = entriesOf(poolV, 'the pool options');
-        const settings = settingsFrom(ctx, p.entries, opaque ?? p.opaque, SEQUELIZE_DEFAULTS, { library: 'sequelize', version: '6.x' }, span);
+        const settings = settingsFrom(ctx, p.entries, opaque ?? p.opaque, SEQUELIZE_DEFAULTS, { library: 'sequelize', version: versionLabel(version, '6.x') }, span);
         undefinedMeansDefault(settings, SEQUELIZE_DEFAULTS);
         let insertTarget: InsertTarget | undefined = objectTarget(ctx, poolV) ?? objectTarget(ctx, optsV, 'pool');
         if (!insertTarget && !roles.options && argsNode && (args.length === 1 || args.length === 3)) insertTarget = { kind: 'args', span: nodeSpan(ctx.file, ctx.lines, argsNode), within: 'pool' };
@@ -100,7 +102,7 @@ export const sequelizeDetector: Detector = {
         async: true,
         profiles,
         differsBetweenProfiles: differences(profiles),
-        libraryVersion: ctx.versions.get('sequelize') ?? ctx.versions.get('sequelize-typescript') ?? { version: '6.x (assumed: no pin found)', source: 'assumed' },
+        libraryVersion: version,
       });
     }
     return models;

@@ -79,6 +79,8 @@ export interface TextDetectorContext {
   problem(p: FileProblem): void;
   /** Every file of the workspace walk (config files that belong together: Spring's application-{profile} files). */
   files?: string[];
+  /** The workspace root (manifests are looked up from the file's folder up to it). */
+  root?: string;
 }
 
 /** A detector that reads text rather than a syntax tree; `matches` routes files to it. */

@@ -118,6 +118,7 @@ export class EnvResolver {
   /** Forgets a file's parsed entries and its problems (it changed, appeared or went away). */
   invalidate(file: string): void {
     this.cache.delete(file);
+    this.nearest.clear();
     for (let i = this.problems.length - 1; i >= 0; i--) if (this.problems[i].file === file) this.problems.splice(i, 1);
   }
 
@@ -125,24 +126,40 @@ export class EnvResolver {
 
   /** A profile whose variables come from elsewhere (a compose file's environment and env_file). */
   addProfile(name: string, filesFor: (sourceFile: string) => EnvFile[]): void {
+    this.nearest.clear();
     this.extra.set(name, filesFor);
   }
+
+  /**
+   * Per profile and folder, the env files that apply (a scan asks for each parsed file and profile
+   * several times, and the files of one folder share the answer). Cleared with the parsed files:
+   * a hit returns what the walk up would find, and that walk would read nothing (every file it
+   * looks at is in the cache, found or missing).
+   */
+  private readonly nearest = new Map<string, EnvFile[]>();
 
   /** The env files of `profile` that apply to `sourceFile`, in load order. */
   filesFor(sourceFile: string, profile: string): EnvFile[] {
     const extra = this.extra.get(profile);
     if (extra) return extra(sourceFile);
+    const start = path.dirname(sourceFile);
+    const key = `${profile}\u0000${start}`;
+    const hit = this.nearest.get(key);
+    if (hit) return [...hit];
     const names = this.profiles[profile] ?? [];
-    let dir = path.dirname(sourceFile);
+    let dir = start;
     const root = path.resolve(this.root);
+    let found: EnvFile[] = [];
     for (;;) {
-      const found = names.map((n) => this.load(path.join(dir, n))).filter((e): e is EnvFile => e !== null);
-      if (found.length > 0) return found;
-      if (path.resolve(dir) === root || !isInside(dir, root)) return [];
+      found = names.map((n) => this.load(path.join(dir, n))).filter((e): e is EnvFile => e !== null);
+      if (found.length > 0) break;
+      if (path.resolve(dir) === root || !isInside(dir, root)) break;
       const parent = path.dirname(dir);
-      if (parent === dir) return [];
+      if (parent === dir) break;
       dir = parent;
     }
+    this.nearest.set(key, found);
+    return found;
   }
 
   /** The nearest `.env.example` for a source file, if any. */

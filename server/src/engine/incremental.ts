@@ -462,25 +462,36 @@ export class Workspace {
       const runner = (this.runner = new RuleRunner(this.g.config, (f) => this.text(f), this.rel, this.g.env, this.opts.rules));
       const diagnosed = new Set<string>();
       let last = performance.now();
-      for (let i = 0; i < files.length; i++) {
-        await this.analyse(files[i], this.sourceList);
-        const pools = this.states.get(files[i])?.pools ?? [];
-        if (pools.length) {
-          const found = pools.flatMap((p) => runner.poolFindings(p));
-          this.poolFindings.set(files[i], found);
-          for (const x of found) {
-            const list = this.byFile.get(x.span.file);
-            if (list) list.push(x);
-            else this.byFile.set(x.span.file, [x]);
-            diagnosed.add(x.span.file);
+      // the strings text detectors will look for between quotes in the sources are found while
+      // this scan reads each source; the files that look for them are analysed last
+      const quotes = this.quoteIndex(files);
+      const sequence = quotes ? [...files.filter((f) => !quotes.waiting.has(f)), ...files.filter((f) => quotes.waiting.has(f))] : files;
+      this.scanQuotes = quotes;
+      try {
+        for (let i = 0; i < sequence.length; i++) {
+          const file = sequence[i];
+          if (quotes && languageOf(file)) quotes.add(file, this.text(file));
+          await this.analyse(file, this.sourceList);
+          const pools = this.states.get(file)?.pools ?? [];
+          if (pools.length) {
+            const found = pools.flatMap((p) => runner.poolFindings(p));
+            this.poolFindings.set(file, found);
+            for (const x of found) {
+              const list = this.byFile.get(x.span.file);
+              if (list) list.push(x);
+              else this.byFile.set(x.span.file, [x]);
+              diagnosed.add(x.span.file);
+            }
+          }
+          if (performance.now() - last > 15) {
+            progress?.(i + 1, files.length, [...diagnosed]);
+            diagnosed.clear();
+            await yieldToEventLoop();
+            last = performance.now();
           }
         }
-        if (performance.now() - last > 15) {
-          progress?.(i + 1, files.length, [...diagnosed]);
-          diagnosed.clear();
-          await yieldToEventLoop();
-          last = performance.now();
-        }
+      } finally {
+        this.scanQuotes = undefined;
       }
       progress?.(files.length, files.length, [...diagnosed]);
       this.scanned = true;
@@ -654,6 +665,50 @@ export class Workspace {
     return g.profiles.map((p) => `${p}=${g.env.filesFor(file, p).map((f) => f.file).join(',')}`).join(';');
   }
 
+  /** During a scan, the quoted strings text detectors asked for, by source (see quoteIndex). */
+  private scanQuotes: QuoteIndex | undefined;
+
+  /**
+   * The quoted strings the scan's text detectors will look for in the sources (`quotedKeys`), and
+   * the files that look for them. Undefined when no text detector asks for any.
+   */
+  private quoteIndex(files: string[]): QuoteIndex | undefined {
+    const wanted = new Set<string>();
+    const waiting = new Set<string>();
+    for (const file of files) {
+      if (languageOf(file)) continue;
+      const text = this.text(file);
+      if (text === undefined || text.length > MAX_FILE_BYTES) continue;
+      for (const t of this.opts.textDetectors) {
+        if (!t.quotedKeys || !t.matches(file, text) || !t.prefilter.test(text)) continue;
+        const keys = t.quotedKeys(file, text);
+        if (keys.length) waiting.add(file);
+        for (const k of keys) wanted.add(k);
+      }
+    }
+    return waiting.size ? new QuoteIndex(wanted, waiting) : undefined;
+  }
+
+  /** Per language, its detectors and their prefilters as one regex (when they can be joined). */
+  private readonly prefilters = new Map<LanguageId, { detectors: Detector[]; any?: RegExp }>();
+
+  /**
+   * The detectors whose prefilter passes on a file's text. One joined regex is tested first, so a
+   * file none of them wants (98% of a workspace) is scanned once, not once per detector.
+   */
+  private detectorsFor(language: LanguageId, text: string): Detector[] {
+    let p = this.prefilters.get(language);
+    if (!p) {
+      const detectors = this.opts.detectors.filter((d) => d.languages.includes(language));
+      // flags must agree, and a backreference or named group would change meaning once joined
+      const joinable = detectors.length > 1 && detectors.every((d) => d.prefilter.flags === detectors[0].prefilter.flags && !/\\[1-9k]|\(\?</.test(d.prefilter.source.replace(/\(\?<[=!]/g, '')));
+      p = { detectors, any: joinable ? new RegExp(detectors.map((d) => `(?:${d.prefilter.source})`).join('|'), detectors[0].prefilter.flags.replace(/[gy]/g, '')) : undefined };
+      this.prefilters.set(language, p);
+    }
+    if (p.any && !p.any.test(text)) return [];
+    return p.detectors.filter((d) => d.prefilter.test(text));
+  }
+
   /** Analyses one file: its pools and problems, and what it read. */
   /** Analyses one file; true when the one-token edit cutoff kept its pools. */
   private async analyse(file: string, sources: string[]): Promise<boolean> {
@@ -661,7 +716,21 @@ export class Workspace {
     if (!st) return false;
     const language = languageOf(file);
     const text0 = this.text(file);
-    const detectors = language && text0 !== undefined ? this.opts.detectors.filter((d) => d.languages.includes(language) && d.prefilter.test(text0)) : [];
+    const detectors = language && text0 !== undefined ? this.detectorsFor(language, text0) : [];
+    if (language && detectors.length === 0 && text0 !== undefined && text0.length <= MAX_FILE_BYTES) {
+      // no detector wants this file (most files of a workspace): nothing is parsed or kept, and
+      // the state of an earlier analysis (the file had a pool before this edit) is cleared
+      st.tokenEdit = undefined;
+      if (st.pools.length || st.problems.length || st.deps.size || st.parsed || st.binary || st.envSig !== undefined || st.read) {
+        this.poolCache = undefined;
+        this.problemCache = undefined;
+        this.problemIndex = undefined;
+        Object.assign(st, { pools: [], problems: [], parsed: false, binary: false, envSig: undefined, read: undefined });
+        this.setDeps(st, new Set());
+      }
+      if (!this.openFiles.has(file)) this.disk.delete(file);
+      return false;
+    }
     // the grammar loads before the analysis starts, so the analysis itself never awaits
     if (language && detectors.length) await getParser(language);
     const te = st.tokenEdit;
@@ -696,7 +765,8 @@ export class Workspace {
         if (isEnvFile(path.basename(file))) g.env.load(file); // reports malformed lines
         for (const d of this.opts.textDetectors.filter((t) => t.matches(file, text) && t.prefilter.test(text))) {
           st.parsed = true;
-          this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines: new LineIndex(text), sources, problem, files: this.order, root: this.root }));
+          const quotes = this.scanQuotes;
+          this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines: new LineIndex(text), sources, problem, files: this.order, root: this.root, quoting: quotes && ((key) => quotes.sourcesQuoting(key)) }));
         }
         return false;
       }
@@ -995,6 +1065,41 @@ function firstError(root: SyntaxNode): SyntaxNode | undefined {
     n = n.children.find((c) => c.hasError || c.isError || c.isMissing);
   }
   return undefined;
+}
+
+/**
+ * Which sources write each wanted string between quotes (' " or `), filled as a scan reads the
+ * sources in walk order. Strings of other characters than letters, digits, `_`, `.` and `-` are
+ * not indexed (their detector reads the sources itself).
+ */
+class QuoteIndex {
+  private readonly keys: Set<string>;
+  private readonly re: RegExp | undefined;
+  private readonly found = new Map<string, string[]>();
+
+  constructor(wanted: Set<string>, readonly waiting: Set<string>) {
+    this.keys = new Set([...wanted].filter((k) => /^[A-Za-z0-9_.-]{1,200}$/.test(k)));
+    const alternatives = [...this.keys].map((k) => k.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+    this.re = alternatives.length ? new RegExp(`['"\`](${alternatives.join('|')})['"\`]`, 'g') : undefined;
+  }
+
+  add(file: string, text: string | undefined): void {
+    if (!this.re || text === undefined) return;
+    this.re.lastIndex = 0;
+    for (let m = this.re.exec(text); m; m = this.re.exec(text)) {
+      const list = this.found.get(m[1]);
+      if (!list) this.found.set(m[1], [file]);
+      else if (list[list.length - 1] !== file) list.push(file);
+      // a closing quote may open the next string: `'a'b'` quotes both a and b
+      this.re.lastIndex = m.index + 1;
+    }
+  }
+
+  /** The sources that quote `key`, in walk order; undefined for a string not indexed. */
+  sourcesQuoting(key: string): string[] | undefined {
+    if (!this.keys.has(key)) return undefined;
+    return [...(this.found.get(key) ?? [])];
+  }
 }
 
 function dedupeProblems(ps: FileProblem[]): FileProblem[] {

@@ -81,6 +81,11 @@ export interface TextDetectorContext {
   files?: string[];
   /** The workspace root (manifests are looked up from the file's folder up to it). */
   root?: string;
+  /**
+   * The sources (in `sources` order) that write `key` between quotes (' " or `), when the scan
+   * indexed that key (one of `quotedKeys`); undefined when it did not.
+   */
+  quoting?(key: string): string[] | undefined;
 }
 
 /** A detector that reads text rather than a syntax tree; `matches` routes files to it. */
@@ -91,6 +96,12 @@ export interface TextDetector {
   /** A cheap test on the raw text: files that fail it are never parsed for this detector. */
   prefilter: RegExp;
   detect(ctx: TextDetectorContext): PoolModel[];
+  /**
+   * The strings `detect` will look for between quotes in the workspace's sources (a YAML
+   * section's key that code reads as `config["pool"]`), so a scan can find them while it reads the
+   * sources once, instead of the detector reading every source again.
+   */
+  quotedKeys?(file: string, text: string): string[];
 }
 
 

@@ -5,11 +5,11 @@
 // URL, path or driver key in the section or above it, else from the code that reads the key path.
 import * as YAML from 'yaml';
 import type { ProfileEnv } from '../envfiles';
-import type { DatabaseInfo, DatabaseKind, PoolModel, ProfileModel, Setting, Span } from '../model';
+import type { DatabaseInfo, DatabaseKind, FileProblem, PoolModel, ProfileModel, Setting, Span } from '../model';
 import { parseDbUrl, maskUrl, maskSecrets } from '../urls';
 import { isAppConfigYaml, languageOf } from '../workspace';
 import { isSpringYaml } from '../spring-config';
-import { tooLargeToParse } from '../syntax';
+import { LineIndex, tooLargeToParse } from '../syntax';
 import { yamlTooDeep } from '../yaml-depth';
 import { differences, evaluatorsFor, type TextDetector, type TextDetectorContext } from './types';
 
@@ -255,10 +255,12 @@ function sourcesQuoting(ctx: TextDetectorContext, key: string, quoted: RegExp): 
   if (!byKey) quotingCache.set(ctx.sources, (byKey = new Map()));
   let files = byKey.get(key);
   if (!files) {
-    files = ctx.sources.filter((file) => {
-      const text = ctx.read(file);
-      return text !== undefined && quoted.test(text);
-    });
+    files =
+      ctx.quoting?.(key) ??
+      ctx.sources.filter((file) => {
+        const text = ctx.read(file);
+        return text !== undefined && quoted.test(text);
+      });
     byKey.set(key, files);
   }
   return files;
@@ -295,35 +297,47 @@ function databaseFromCode(readers: Reader[], ctx: TextDetectorContext, path: str
   return { kind: 'unknown', how: `${path} is read by ${said.join('; ')}${kinds.size > 1 ? ': the drivers disagree' : ''}` };
 }
 
+/** The pool sections of a YAML file; a file too large or nested too deep, and a document with errors, are reported and not read. */
+function readSections(text: string, lines: LineIndex, problem: (p: FileProblem) => void = () => undefined, file = ''): Section[] {
+  const sections: Section[] = [];
+  const tooLarge = tooLargeToParse(text, 'YAML file', 'its pool sections are not read');
+  if (tooLarge) {
+    problem({ file, message: `not read: ${tooLarge}` });
+    return [];
+  }
+  const tooDeep = yamlTooDeep(text, lines, 'YAML file', 'its pool sections are not read');
+  if (tooDeep) {
+    problem({ file, ...tooDeep });
+    return [];
+  }
+  for (const doc of YAML.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]) {
+    // a document the parser had to recover is not read: its keys may be shifted (a merge
+    // conflict's markers become part of a key); the file's other documents and other files are
+    const errors = doc.errors ?? [];
+    if (errors.length > 0) {
+      const pos = lines.position(errors[0].pos[0]);
+      const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
+      problem({ file, line: pos.line, column: pos.column, message: `YAML: ${errors[0].message.split('\n')[0]}${more}; pool sections in this document are not read, other files are still checked` });
+      continue;
+    }
+    findSections(doc.contents, [], [], sections);
+  }
+  return sections;
+}
+
+/** The key code quotes to read a section: its last key, without a list index. */
+const lastKey = (keys: string[]) => keys[keys.length - 1].replace(/\[\d+\]$/, '');
+
 export const yamlConfigDetector: TextDetector = {
   id: 'yaml-config',
   // a Spring Boot application.yml is spring-hikari's: its datasource is one pool, not a section per map
   matches: (file, text) => isAppConfigYaml(file) && !isKubernetesManifest(text) && !isSpringYaml(file, text),
   prefilter: /^[ \t-]*["']?(connection[_-]?pool|pool|database|db|datasource|sqlalchemy|max[_-]?connections|pool[_-]?size|max[_-]?overflow|min[_-]?connections|max[_-]?readers|max[_-]?writers|(pool|connection|acquire)[_-]?timeout)["']?[ \t]*:/im,
+  quotedKeys(file: string, text: string): string[] {
+    return [...new Set(readSections(text, new LineIndex(text)).map((sec) => lastKey(sec.keys)))];
+  },
   detect(ctx: TextDetectorContext): PoolModel[] {
-    const sections: Section[] = [];
-    const tooLarge = tooLargeToParse(ctx.text, 'YAML file', 'its pool sections are not read');
-    if (tooLarge) {
-      ctx.problem({ file: ctx.file, message: `not read: ${tooLarge}` });
-      return [];
-    }
-    const tooDeep = yamlTooDeep(ctx.text, ctx.lines, 'YAML file', 'its pool sections are not read');
-    if (tooDeep) {
-      ctx.problem({ file: ctx.file, ...tooDeep });
-      return [];
-    }
-    for (const doc of YAML.parseAllDocuments(ctx.text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]) {
-      // a document the parser had to recover is not read: its keys may be shifted (a merge
-      // conflict's markers become part of a key); the file's other documents and other files are
-      const errors = doc.errors ?? [];
-      if (errors.length > 0) {
-        const pos = ctx.lines.position(errors[0].pos[0]);
-        const more = errors.length > 1 ? ` (and ${errors.length - 1} more error${errors.length > 2 ? 's' : ''})` : '';
-        ctx.problem({ file: ctx.file, line: pos.line, column: pos.column, message: `YAML: ${errors[0].message.split('\n')[0]}${more}; pool sections in this document are not read, other files are still checked` });
-        continue;
-      }
-      findSections(doc.contents, [], [], sections);
-    }
+    const sections = readSections(ctx.text, ctx.lines, ctx.problem.bind(ctx), ctx.file);
     if (sections.length === 0) return [];
     const envs = new Map(evaluatorsFor(ctx, (env) => env).map((p) => [p.profile, p.ev]));
     const profileNames = [...envs.keys()];

@@ -21,7 +21,7 @@ export const hardcodedPoolSize: Rule = {
     thresholdSource: 'https://12factor.net/config; SQLAlchemy pool_size/max_overflow (sqlalchemy@rel_2_0:lib/sqlalchemy/engine/create.py:382,441)',
     fixable: true,
     fixDescription: 'SQLAlchemy: replaces the literal with int(os.getenv("DB_POOL_SIZE", "<current>")) (DB_MAX_OVERFLOW for max_overflow) and adds `import os` when missing; asyncpg and psycopg_pool the same with DB_POOL_MIN_SIZE / DB_POOL_MAX_SIZE; node-postgres: Number(process.env.PG_POOL_MAX ?? <current>); knex and Sequelize: Number(process.env.DB_POOL_MAX ?? <current>); mysql2: Number(process.env.DB_CONNECTION_LIMIT ?? <current>); sqlx: std::env::var("DATABASE_MAX_CONNECTIONS").ok().and_then(|s| s.parse().ok()).unwrap_or(<current>), with .acquire_timeout(Duration::from_secs(30)) written out when it was implicit (seed 002\'s fix); all add the key to .env.example when the project has one. When an env file of the pool already uses that name (another service\'s pool, say), the name gets the module\'s folder as a prefix (WORKER_DB_POOL_SIZE), so the fix changes no value today.',
-    appliesTo: 'SQLAlchemy engines (Flask-SQLAlchemy SQLALCHEMY_ENGINE_OPTIONS and engine_options included) on a server database (or one the URL does not tell), sqlx pools (max_connections), node-postgres, knex and Sequelize pools (max) mysql2 pools (connectionLimit), asyncpg and psycopg_pool pools and Django OPTIONS["pool"] (min_size, max_size). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing). Not Prisma (the size sits in the URL, already in the environment), not Spring/HikariCP (application.yml is configuration, and Spring binds SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE over it), not Go (a literal SetMaxOpenConns is the usual form there).',
+    appliesTo: 'SQLAlchemy engines (Flask-SQLAlchemy SQLALCHEMY_ENGINE_OPTIONS and engine_options included) on a server database (or one the URL does not tell), sqlx pools (max_connections), node-postgres, knex and Sequelize pools (max) mysql2 pools (connectionLimit), asyncpg and psycopg_pool pools and Django OPTIONS["pool"] (min_size, max_size). Not SQLite, where sizing is the wrong lever (see sqlite-pool-sizing). Not Prisma (the size sits in the URL, already in the environment), not Spring/HikariCP (application.yml is configuration, and Spring binds SPRING_DATASOURCE_HIKARI_MAXIMUMPOOLSIZE over it), not Go (a literal SetMaxOpenConns is the usual form there), not sequelize-cli\'s config/config.json (JSON reads no env variable: its sections per NODE_ENV are how the size differs between environments).',
     examples: [
       { bad: 'create_engine(url, pool_size=20)', good: 'create_engine(url, pool_size=int(os.getenv("DB_POOL_SIZE", "20")))' },
       { bad: 'new Pool({ max: 20 })', good: 'new Pool({ max: Number(process.env.PG_POOL_MAX ?? 20) })' },
@@ -30,6 +30,8 @@ export const hardcodedPoolSize: Rule = {
   },
   check(ctx) {
     const p = ctx.profile;
+    // sequelize-cli's config/config.json is JSON: it cannot read the env (use_env_variable is its one env form)
+    if (ctx.pool.constructor === 'config.json') return [];
     const js = JS_SIZES[ctx.pool.library];
     if (js) {
       const [name, base] = js;

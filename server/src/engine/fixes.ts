@@ -72,7 +72,8 @@ export class FixBuilder {
     }
     const quoted = /(['"])[A-Za-z_$][\w$]*\1\s*:/.exec(inner);
     const quote = quoted?.[1] ?? (target.kind === 'object' ? '' : '"');
-    const value = target.within ? `{ ${name}: ${pyValue} }` : pyValue;
+    // a nested object takes the keys' quoting of the one it goes into (JSON needs it)
+    const value = target.within ? `{ ${quote}${name}${quote}: ${pyValue} }` : pyValue;
     name = target.within ?? name;
     const item = target.kind === 'call' ? `${name}=${value}` : `${quote}${name}${quote}: ${value}`;
     const trimmed = inner.replace(/\s+$/, '');

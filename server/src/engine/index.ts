@@ -29,11 +29,12 @@ import { runRules as runRulesOver } from './run-rules';
 export { Workspace, type WorkspaceOptions, type ConfigOverrides, type UpdateResult, type FileEvent } from './incremental';
 import { yamlConfigDetector } from './detectors/yaml-config';
 import { springHikariDetector } from './detectors/spring-hikari';
+import { sequelizeConfigDetector } from './detectors/sequelize-config';
 
 export const DETECTORS: Detector[] = [sqlalchemyDetector, sqlitePythonDetector, sqlxDetector, nodePostgresDetector, betterSqlite3Detector, knexDetector, sequelizeDetector, mysql2Detector, goSqlDetector, pgxpoolDetector, asyncpgDetector, psycopgPoolDetector, djangoDetector, flaskSqlalchemyDetector];
 export { RULES, RULE_IDS };
 
-export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector, prismaDetector, springHikariDetector];
+export const TEXT_DETECTORS: TextDetector[] = [yamlConfigDetector, prismaDetector, springHikariDetector, sequelizeConfigDetector];
 
 export interface CheckOptions {
   /** Workspace root: config, env profiles and version pins are looked up from here. */

@@ -48,7 +48,7 @@ export function isAppConfigYaml(file: string): boolean {
 }
 
 export function isCandidate(file: string): boolean {
-  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file) || isAppConfigYaml(file) || /\.prisma$/i.test(file) || isSpringConfigFile(file);
+  return languageOf(file) !== undefined || isEnvFile(path.basename(file)) || isComposeFile(file) || isAppConfigYaml(file) || /\.prisma$/i.test(file) || isSpringConfigFile(file) || /(^|[\\/])config[\\/]config\.json$/i.test(file);
 }
 
 interface IgnoreLayer {

@@ -23,6 +23,9 @@ export const SEQUELIZE_DEFAULTS: Record<string, Default> = {
 };
 export const SEQUELIZE_ERROR = 'SequelizeConnectionAcquireTimeoutError: Operation timeout';
 
+/** A module that loads sequelize-cli's config/config.json (`require(__dirname + '/../config/config.json')[env]`). */
+const READS_CLI_CONFIG = /\bconfig[\\/]config\.json['"`]|config\.json['"`]\s*\)\s*\[/;
+
 const isSequelize = (spec: string) => spec === 'sequelize' || spec === 'sequelize-typescript';
 
 function dialectKind(d: string): DatabaseKind {
@@ -73,11 +76,13 @@ export const sequelizeDetector: Detector = {
       const args = argsNode?.namedChildren.filter((c) => c.type !== 'comment') ?? [];
       const roles = argumentRoles(args);
       const profiles: Record<string, ProfileModel> = {};
+      let anyOpaque = false;
       for (const { profile, envFiles, ev } of perProfile) {
         const optsV = roles.options ? ev.evaluate(roles.options) : undefined;
         const urlV = roles.url ? ev.evaluate(roles.url) : undefined;
         const o = entriesOf(optsV, 'the options');
         const opaque = o.opaque ?? (roles.options && !o.entries && optsV ? describeOpaque(roles.options, optsV) : undefined);
+        if (opaque) anyOpaque = true;
         const poolV = o.entries?.get('pool');
         const p = entriesOf(poolV, 'the pool options');
         const settings = settingsFrom(ctx, p.entries, opaque ?? p.opaque, SEQUELIZE_DEFAULTS, { library: 'sequelize', version: versionLabel(version, '6.x') }, span);
@@ -93,6 +98,8 @@ export const sequelizeDetector: Detector = {
           insertTarget,
         };
       }
+      // sequelize-cli's models/index.js: `new Sequelize(..., config)` with config from config/config.json[env]; that file's own model holds the values
+      if (anyOpaque && READS_CLI_CONFIG.test(ctx.text)) continue;
       models.push({
         id: `${ctx.file}:${span.line + 1}:${span.column + 1}`,
         library: 'sequelize',

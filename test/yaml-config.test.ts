@@ -5,7 +5,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { check } from '../server/src/engine';
+import { check, createWorkspace } from '../server/src/engine';
 import type { PoolModel } from '../server/src/engine/model';
 import { isAppConfigYaml } from '../server/src/engine/workspace';
 import { isKubernetesManifest, normKey } from '../server/src/engine/detectors/yaml-config';
@@ -114,6 +114,36 @@ describe('yaml-config detector', () => {
     const orders = yamlPools(r.pools).find((p) => p.constructor === 'orders.database')!.profiles.development.database;
     assert.strictEqual(orders.url, 'postgresql+asyncpg://orders:***@db/orders');
     assert.ok(!JSON.stringify(r.pools).includes(':pw@'));
+  });
+
+  it('the code reading a section is found by its quoted key in one read of each source during a scan, and by reading the sources again after an edit', async () => {
+    const dir = ws({
+      'config.yaml': 'metrics:\n  store:\n    max_connections: 8\n    acquire_timeout: 2\njobs:\n  queue:\n    max_connections: 4\n    pool_timeout: 3\n',
+      // `'store'queue'` quotes both keys (the closing quote of one opens the other), and a backtick is a quote too
+      'web/db.ts': "import { Pool } from 'pg';\n// cfg['metrics']['store'queue'] and cfg.jobs[`tasks`]\nexport const pool = new Pool({ max: 10 });\n",
+      'web/other.ts': "export const store = 'storehouse';\n",
+    });
+    const kinds = (pools: PoolModel[]) => Object.fromEntries(yamlPools(pools).map((p) => [p.constructor, `${p.profiles.development.database.kind}: ${p.profiles.development.database.how}`]));
+    const r = await check({ root: dir, rel: relTo(dir) });
+    assert.deepStrictEqual(kinds(r.pools), {
+      'metrics.store': 'postgresql: metrics.store is read by web/db.ts, which imports pg',
+      'jobs.queue': 'postgresql: jobs.queue is read by web/db.ts, which imports pg',
+    });
+    // an edit renames a section: the key the scan did not look for is found by reading the sources
+    const w = createWorkspace({ root: dir, rel: relTo(dir) });
+    try {
+      await w.scan();
+      const config = path.join(dir, 'config.yaml');
+      w.openFile(config, fs.readFileSync(config, 'utf8'));
+      w.changeFile(config, w.text(config)!.replace('  queue:', '  tasks:'));
+      await w.update();
+      assert.deepStrictEqual(kinds(w.pools()), {
+        'metrics.store': 'postgresql: metrics.store is read by web/db.ts, which imports pg',
+        'jobs.tasks': 'postgresql: jobs.tasks is read by web/db.ts, which imports pg',
+      });
+    } finally {
+      w.dispose();
+    }
   });
 
   it('a section nobody reads and that names no database is unknown, in words', async () => {

@@ -65,7 +65,7 @@ export const invalidPoolSetting: Rule = {
       if (s.crash) out.push({ message: `${name}: ${s.crash} at start-up${s.env?.file !== undefined ? ` (${s.env.name} is set in ${ctx.rel(s.env.file)}:${(s.env.line ?? 0) + 1})` : ''}.`, span: at(name) });
       if (s.warning && s.warning.startsWith('bool(')) out.push({ message: `${name}: ${s.warning}, so ${name} is ${s.value === true ? 'True' : 'False'}. Compare the string instead: os.getenv(...).lower() in ("1", "true", "yes").`, span: at(name), severity: 'warning' });
       else if (s.warning) out.push({ message: `${name}: ${s.warning}. ${/nanoseconds/.test(s.warning) ? 'Write the duration with its unit.' : /(size|limit|connections|^max|^min)$/i.test(name) ? 'Write the size you mean (1 or more).' : 'Write the value you mean.'}`, span: at(name), severity: 'warning' });
-      if (s.ignored) out.push({ message: `${s.text ?? name}${s.span ? ` (${ctx.rel(s.span.file)}:${s.span.line + 1})` : ''} is ignored: ${s.ignored}.`, span: at(name), severity: 'warning' });
+      if (s.ignored) out.push({ message: `${s.text ?? name}${s.span ? ` (${ctx.rel(s.span.file)}:${s.span.line + 1})` : ''} is ignored: ${s.ignored}.`, span: at(name), tags: s.deprecated ? ['unnecessary', 'deprecated'] : ['unnecessary'], severity: 'warning' });
     }
     if (ctx.pool.library === 'knex') return [...out, ...tarnChecks(ctx)];
     if (['sequelize', 'prisma', 'go-database-sql', 'pgxpool'].includes(ctx.pool.library)) return out;

@@ -6,7 +6,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { CodeAction, CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
 import { FIXTURES } from './helpers/fixtures';
-import { LspClient, LSP_FIXTURES, copyWorkspace, uri, applyWorkspaceEdit, REPO_CLI } from './helpers/lsp';
+import { spawnSync } from 'child_process';
+import { LspClient, LSP_FIXTURES, CAPABILITIES, copyWorkspace, uri, applyWorkspaceEdit, REPO_CLI } from './helpers/lsp';
 import type { PoolsResult } from '../server/src/lsp/protocol';
 
 const SEED_004 = path.join(FIXTURES, 'undersized-pool', 'seed-004-env-profiles', 'input');
@@ -114,13 +115,63 @@ describe('language server (dist/server.js --stdio)', function () {
     c.change(web, [{ text: wText }]);
     await c.waitForDiagnostics(web, 'undersized-pool ignored', (d) => byRule(d, 'undersized-pool').length === 0 && byRule(d, 'hardcoded-pool-size').length === 1);
 
-    // fix all: every non-overlapping fix of the file in one edit
+    // fix all: every fix of the file, pass after pass (the size is raised, then read from the env)
     const all = await c.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uri(api) }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [], only: ['source.fixAll.poolLint'] } });
     assert.strictEqual(all.length, 1, JSON.stringify(all.map((a) => a.title)));
     assert.strictEqual(all[0].kind, 'source.fixAll.poolLint');
     const fixed = applyWorkspaceEdit(all[0].edit as never, (f) => c.text(f)).get(api)!;
     assert.match(fixed, /pool_pre_ping=True/);
-    assert.match(fixed, /pool_size=40/);
+    assert.match(fixed, /pool_size=int\(os\.getenv\("DB_POOL_SIZE", "40"\)\)/);
+  });
+
+  it('fix-all applies fixes pass after pass, as `pool-lint check --fix` does, and a client that resolves actions gets its edit when it picks it', async () => {
+    // two fixes insert after `pool_size=5,`: one pass takes one, the next pass the other
+    const src = path.join(LSP_FIXTURES, 'fix-all-passes');
+    const cliDir = copyWorkspace(src);
+    dirs.push(cliDir);
+    spawnSync(process.execPath, [REPO_CLI, 'check', cliDir, '--fix'], { encoding: 'utf8' });
+    const byCli = fs.readFileSync(path.join(cliDir, 'app', 'db.py'), 'utf8');
+    assert.match(byCli, /pool_pre_ping=True,\n    pool_recycle=1800,/);
+
+    const resolving = { ...CAPABILITIES, textDocument: { ...CAPABILITIES.textDocument, codeAction: { ...CAPABILITIES.textDocument!.codeAction, resolveSupport: { properties: ['edit'] }, dataSupport: true } } };
+    for (const capabilities of [CAPABILITIES, resolving]) {
+      const c = await start(src, { capabilities });
+      const db = path.join(c.root, 'app', 'db.py');
+      c.open(db, 'python');
+      await c.waitForDiagnostics(db, 'four findings', (d) => d.length === 4);
+      const lazy = capabilities === resolving;
+      // the lightbulb's request (no `only`): a resolving client gets the title now and the edit on resolve
+      const listed = await c.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uri(db) }, range: { start: { line: 4, character: 0 }, end: { line: 4, character: 0 } }, context: { diagnostics: [] } });
+      let all = listed.find((a) => a.kind === 'source.fixAll.poolLint');
+      assert.ok(all, JSON.stringify(listed.map((a) => a.title)));
+      assert.strictEqual(all.title, 'Fix all pool-lint findings (4)');
+      assert.strictEqual(all.edit === undefined, lazy, lazy ? 'the edit waits for codeAction/resolve' : 'a client that cannot resolve gets the edit at once');
+      if (lazy) all = await c.request<CodeAction>('codeAction/resolve', all);
+      const fixed = applyWorkspaceEdit(all.edit as never, (f) => c.text(f)).get(db)!;
+      assert.strictEqual(fixed, byCli, 'the same text as pool-lint check --fix');
+      // edits of the buffer, each only where text changed: the pool's URL line is in none of them
+      const edits = (all.edit as { documentChanges?: { edits: { range: { start: { line: number }; end: { line: number } } }[] }[] }).documentChanges?.flatMap((d) => d.edits) ?? Object.values((all.edit as { changes: Record<string, { range: { start: { line: number }; end: { line: number } } }[]> }).changes).flat();
+      assert.ok(edits.every((e) => !(e.range.start.line <= 4 && e.range.end.line >= 4)), JSON.stringify(edits));
+      // the explicit request (on save): the edit now
+      const asked = await c.request<CodeAction[]>('textDocument/codeAction', { textDocument: { uri: uri(db) }, range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, context: { diagnostics: [], only: ['source.fixAll'] } });
+      assert.strictEqual(applyWorkspaceEdit(asked[0].edit as never, (f) => c.text(f)).get(db), byCli);
+      await c.stop();
+    }
+  });
+
+  it('diagnostic tags: a setting the library ignores is faded (Unnecessary), a key it removed is struck through too (Deprecated)', async () => {
+    const c = await start(path.join(FIXTURES, 'missing-pre-ping', 'flask-app-factory-config-classes', 'input'));
+    const config = path.join(c.root, 'config.py');
+    const ext = path.join(c.root, 'app', 'extensions.py');
+    const [legacy] = byRule(await c.waitForDiagnostics(config, 'the legacy key', (d) => byRule(d, 'invalid-pool-setting').length > 0), 'invalid-pool-setting');
+    assert.match(legacy.message, /SQLALCHEMY_POOL_SIZE = 20 .* is ignored/);
+    assert.deepStrictEqual(legacy.tags, [1, 2]);
+    const [override] = byRule(await c.waitForDiagnostics(ext, 'the override', (d) => byRule(d, 'invalid-pool-setting').length > 0), 'invalid-pool-setting');
+    assert.match(override.message, /never calls apply_pool_defaults/);
+    assert.deepStrictEqual(override.tags, [1]);
+    // a finding about a value that takes effect carries no tag
+    const [prePing] = byRule(c.diagnostics.get(uri(config))!.diagnostics, 'missing-pre-ping');
+    assert.strictEqual(prePing.tags, undefined);
   });
 
   it('a one-character edit re-analyses only the edited file (incremental reparse) and updates its diagnostics', async () => {

@@ -14,6 +14,8 @@ export interface ExpectedFinding {
   line: number;
   column: number;
   profile: string | null;
+  /** How an editor renders the flagged text ('unnecessary': faded, 'deprecated': struck through). */
+  tags?: string[];
   /** Substrings the message must contain (values and where they came from). */
   messageIncludes?: string[];
 }
@@ -60,7 +62,7 @@ export async function run(input: string, profile?: string): Promise<CheckResult>
 
 export function actualFindings(result: CheckResult, root: string): ExpectedFinding[] {
   const rel = relTo(root);
-  return result.findings.map((f) => ({ rule: f.rule, severity: f.severity, file: rel(f.span.file), line: f.span.line + 1, column: f.span.column + 1, profile: f.profile }));
+  return result.findings.map((f) => ({ rule: f.rule, severity: f.severity, file: rel(f.span.file), line: f.span.line + 1, column: f.span.column + 1, profile: f.profile, ...(f.tags ? { tags: f.tags } : {}) }));
 }
 
 export function copyTree(src: string, dst: string): void {

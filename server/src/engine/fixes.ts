@@ -263,3 +263,41 @@ function lineEndAt(text: string, offset: number): number {
   if (nl < 0) return text.length;
   return nl > 0 && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
 }
+
+/**
+ * Folds `next`, an edit of the text that `done` (edits of `original`, sorted, not overlapping)
+ * produced, into `done`: the result are edits of `original` that produce what applying `done`
+ * and then `next` produces. An edit that touches text an earlier edit wrote is merged with it, so
+ * fixes applied pass after pass reach the editor as edits of the text it holds, each covering
+ * only what changed (never the whole file).
+ */
+export function composeEdits(original: string, done: TextEdit[], next: TextEdit): TextEdit[] {
+  const sorted = [...done].sort((a, b) => a.start - b.start);
+  // where each earlier edit's text lies in the text after them
+  let shift = 0;
+  const placed = sorted.map((e) => {
+    const from = e.start + shift;
+    shift += e.newText.length - (e.end - e.start);
+    return { e, from, to: from + e.newText.length };
+  });
+  // an offset of the text after `done`, outside every earlier edit's text, as an offset of `original`
+  const back = (k: number) => {
+    let s = 0;
+    for (const p of placed) if (p.to <= k) s += p.e.newText.length - (p.e.end - p.e.start);
+    return k - s;
+  };
+  const touching = placed.filter((p) => p.from <= next.end && next.start <= p.to);
+  if (touching.length === 0) return [...sorted, { ...next, start: back(next.start), end: back(next.end) }].sort((a, b) => a.start - b.start);
+  const first = touching[0];
+  const last = touching[touching.length - 1];
+  const from = Math.min(next.start, first.from);
+  const to = Math.max(next.end, last.to);
+  const after = applyEdits(original, sorted).text;
+  const merged: TextEdit = {
+    file: next.file,
+    start: from === first.from ? first.e.start : back(from),
+    end: to === last.to ? last.e.end : back(to),
+    newText: after.slice(from, next.start) + next.newText + after.slice(next.end, to),
+  };
+  return [...sorted.filter((e) => !touching.some((p) => p.e === e)), merged].sort((a, b) => a.start - b.start);
+}

@@ -56,6 +56,8 @@ export interface Setting {
   warning?: string;
   /** Written, but the library never reads it (a config key removed in a later release, an override it no longer calls). */
   ignored?: string;
+  /** The library deprecated or removed this way of writing the setting. */
+  deprecated?: boolean;
 }
 
 export interface DatabaseInfo {
@@ -161,7 +163,12 @@ export interface Finding {
   fix?: Fix;
   /** Other places that explain the finding (where a value came from). */
   related?: { span: Span; message: string }[];
+  /** What the flagged text is, for editors that render it so (faded, struck through). */
+  tags?: FindingTag[];
 }
+
+/** 'unnecessary': written but without effect; 'deprecated': a way of writing it the library deprecated or removed. */
+export type FindingTag = 'unnecessary' | 'deprecated';
 
 export interface FileProblem {
   file: string;

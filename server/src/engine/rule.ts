@@ -1,6 +1,6 @@
 // The contract between the engine and the rules in /rules: metadata plus a check over one pool
 // model in one profile.
-import type { Fix, PoolModel, ProfileModel, Severity, Span } from './model';
+import type { Fix, FindingTag, PoolModel, ProfileModel, Severity, Span } from './model';
 import type { FixBuilder } from './fixes';
 import type { EngineConfig } from './config';
 import type { Deployment } from './deployment';
@@ -39,6 +39,7 @@ export interface RuleFinding {
   severity?: Severity;
   fix?: Fix;
   related?: { span: Span; message: string }[];
+  tags?: FindingTag[];
 }
 
 /** What a workspace-wide rule sees for one profile: every pool, and how they are deployed. */

@@ -73,7 +73,7 @@ export class RuleRunner {
         const key = `${r.span.file}:${r.span.start}:${r.span.end}:${r.message}`;
         const hit = byKey.get(key);
         if (hit) hit.profiles.push(profile);
-        else byKey.set(key, { f: { rule: rule.meta.id, severity: level ?? r.severity ?? rule.meta.severity, message: maskSecrets(r.message), span: r.span, profile, poolId, fix: r.fix, related: r.related }, profiles: [profile] });
+        else byKey.set(key, { f: { rule: rule.meta.id, severity: level ?? r.severity ?? rule.meta.severity, message: maskSecrets(r.message), span: r.span, profile, poolId, fix: r.fix, related: r.related, ...(r.tags?.length ? { tags: r.tags } : {}) }, profiles: [profile] });
       },
       flush: () => {
         for (const { f, profiles } of byKey.values()) {

@@ -9,6 +9,7 @@ import {
   CodeLens,
   Diagnostic,
   DiagnosticSeverity,
+  DiagnosticTag,
   InlayHint,
   MarkupKind,
   Range,
@@ -24,7 +25,9 @@ import { LineIndex } from '../engine/syntax';
 import { ruleDocUrl } from '../engine/docs';
 import { maskSecrets, maskUrl } from '../engine/urls';
 import { describeSource } from '../engine/python/settings';
-import { applyEdits } from '../engine/fixes';
+import { applyEdits, composeEdits } from '../engine/fixes';
+import { check } from '../engine';
+import { MAX_FIX_PASSES } from '../engine/fixall';
 import { capacity } from '../../../rules/util';
 import { RULES } from '../../../rules';
 import { FIX_ALL_KIND, RUN_PROBE_COMMAND, type PoolInfo, type PoolSettingInfo, type RunProbeArgs } from './protocol';
@@ -84,6 +87,8 @@ export function findingDiagnostic(f: Finding, pos: Positions, rel: (f: string) =
     if (m) related.push({ location: { uri: uriOf(poolFile), range: Range.create(+m[1] - 1, +m[2] - 1, +m[1] - 1, +m[2] - 1) }, message: `the pool this value configures (${rel(poolFile)}:${m[1]})` });
   }
   if (related.length) d.relatedInformation = related;
+  // faded where the setting has no effect, struck through where the library deprecated the way it is written
+  if (f.tags?.length) d.tags = f.tags.map((t) => (t === 'unnecessary' ? DiagnosticTag.Unnecessary : DiagnosticTag.Deprecated));
   d.data = { rule: f.rule, poolId: f.poolId, start: f.span.start, end: f.span.end } satisfies DiagnosticData;
   return d;
 }
@@ -315,30 +320,94 @@ export function codeActions(ws: Workspace, file: string, findings: Finding[], di
   return out;
 }
 
-/** Every fix of the findings in (or about pools of) a file that do not overlap, severest first. */
-export function fixAllEdits(ws: Workspace, file: string): { edits: TextEdit[]; count: number } {
-  const pools = new Set(ws.poolsIn(file).map((p) => p.id));
-  const candidates = ws.findings().filter((f) => f.fix && (f.span.file === file || pools.has(f.poolId)));
+/** The fixes of `candidates` that do not overlap one another, severest first. */
+function pickFixes(candidates: Finding[]): { taken: TextEdit[]; count: number; skipped: number } {
   const rank = { error: 0, warning: 1, info: 2 } as const;
-  candidates.sort((a, b) => rank[a.severity] - rank[b.severity]);
+  const sorted = [...candidates].sort((a, b) => rank[a.severity] - rank[b.severity]);
   const taken: TextEdit[] = [];
   let count = 0;
-  for (const f of candidates) {
+  for (const f of sorted) {
     const overlaps = f.fix!.edits.some((e) => taken.some((t) => t.file === e.file && ((e.start < t.end && t.start < e.end) || e.start === t.start)));
     if (overlaps) continue;
     taken.push(...f.fix!.edits);
     count++;
   }
-  // the edits must apply cleanly, file by file, as the engine's own fixer would apply them
+  return { taken, count, skipped: sorted.length - count };
+}
+
+/** The edits, file by file, that apply cleanly to `text(file)`, as the engine's own fixer applies them. */
+function applicable(taken: TextEdit[], text: (file: string) => string): TextEdit[] {
   const byFile = new Map<string, TextEdit[]>();
   for (const e of taken) byFile.set(e.file, [...(byFile.get(e.file) ?? []), e]);
   const edits: TextEdit[] = [];
-  for (const [f, list] of byFile) edits.push(...applyEdits(ws.text(f) ?? '', list).applied);
-  return { edits, count };
+  for (const [f, list] of byFile) edits.push(...applyEdits(text(f), list).applied);
+  return edits;
 }
 
-export function fixAllAction(ws: Workspace, file: string, ctx: EditContext): CodeAction | undefined {
-  const { edits, count } = fixAllEdits(ws, file);
+/** Every fix of the findings in (or about pools of) a file that do not overlap, severest first: one pass. */
+export function fixAllEdits(ws: Workspace, file: string): { edits: TextEdit[]; count: number; skipped: number; poolFiles: Set<string> } {
+  const { taken, count, skipped } = pickFixes(fixable(ws, file));
+  const byId = new Map(ws.pools().map((p) => [p.id, p.file]));
+  const poolFiles = new Set(fixable(ws, file).map((f) => byId.get(f.poolId)).filter((f): f is string => !!f));
+  return { edits: applicable(taken, (f) => ws.text(f) ?? ''), count, skipped, poolFiles };
+}
+
+/** The findings with a fix in a file, or about the pools written in it. */
+export function fixable(ws: Workspace, file: string): Finding[] {
+  const pools = new Set(ws.poolsIn(file).map((p) => p.id));
+  return ws.findings().filter((f) => f.fix && (f.span.file === file || pools.has(f.poolId)));
+}
+
+/**
+ * Every fix, pass after pass, as `pool-lint check --fix` applies them (fixes that overlapped in a
+ * pass, or that only apply once another is in, go in with the next, on the re-checked text), as
+ * edits of the texts the editor holds. A pass re-checks only the files whose pools the fixes
+ * concern, over the workspace's buffers and settings.
+ */
+export async function fixAllRepeated(ws: Workspace, file: string): Promise<{ edits: TextEdit[]; count: number; passes: number }> {
+  const first = fixAllEdits(ws, file);
+  if (first.count === 0) return { edits: [], count: 0, passes: 1 };
+  const original = (f: string) => ws.text(f) ?? '';
+  const texts = new Map<string, string>();
+  const composed = new Map<string, TextEdit[]>();
+  // a file nobody wrote reads as missing (a fix looks for the nearest .env.example by reading)
+  const current = (f: string) => texts.get(f) ?? ws.text(f);
+  // one pass's edits are all of one text: folded in from the last to the first, each leaves the offsets before it as they were
+  const fold = (edits: TextEdit[]) => {
+    for (const e of [...edits].sort((a, b) => b.start - a.start)) {
+      texts.set(e.file, applyEdits(current(e.file) ?? '', [e]).text);
+      composed.set(e.file, composeEdits(original(e.file), composed.get(e.file) ?? [], e));
+    }
+  };
+  fold(first.edits);
+  let count = first.count;
+  let passes = 1;
+  // nothing was left out of the first pass: no fix waits for another
+  if (first.skipped === 0) return { edits: [...composed.values()].flat(), count, passes };
+  const paths = [...new Set([file, ...first.poolFiles])].filter((f) => ws.has(f));
+  while (passes < MAX_FIX_PASSES) {
+    const r = await check({ root: ws.root, paths, read: current, config: ws.config });
+    const here = new Set(r.pools.filter((p) => p.file === file).map((p) => p.id));
+    const { taken, count: n } = pickFixes(r.findings.filter((f) => f.fix && (f.span.file === file || here.has(f.poolId))));
+    const edits = applicable(taken, (f) => current(f) ?? '').filter((e) => e.newText !== (current(e.file) ?? '').slice(e.start, e.end));
+    if (n === 0 || edits.length === 0) break;
+    passes++;
+    fold(edits);
+    count += n;
+  }
+  return { edits: [...composed.values()].flat(), count, passes };
+}
+
+/**
+ * The fix-all action of a file. `lazy` (the client resolves code actions): only its title now; its
+ * edit, which may take a re-check per pass, when the user picks it (codeAction/resolve).
+ */
+export async function fixAllAction(ws: Workspace, file: string, ctx: EditContext, lazy = false): Promise<CodeAction | undefined> {
+  if (lazy) {
+    const n = fixable(ws, file).length;
+    return n ? { title: `Fix all pool-lint findings (${n})`, kind: FIX_ALL_KIND, data: { fixAll: uriOf(file) } } : undefined;
+  }
+  const { edits, count } = await fixAllRepeated(ws, file);
   if (count === 0) return undefined;
   return { title: `Fix all pool-lint findings (${count})`, kind: FIX_ALL_KIND, edit: workspaceEdit(edits, ctx) };
 }

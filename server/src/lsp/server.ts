@@ -137,7 +137,7 @@ export function startServer(connection: Connection): void {
       capabilities: {
         textDocumentSync: { openClose: true, change: TextDocumentSyncKind.Incremental },
         hoverProvider: true,
-        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND] },
+        codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix, FIX_ALL_KIND], resolveProvider: true },
         inlayHintProvider: true,
         codeLensProvider: { resolveProvider: false },
         workspace: { workspaceFolders: { supported: true, changeNotifications: true } },
@@ -393,10 +393,23 @@ export function startServer(connection: Connection): void {
     const actions = codeActions(t.folder.ws, t.file, findings, (context?.diagnostics ?? []).filter((d) => d.source === 'pool-lint'), ctx, t.folder.rel, context?.only);
     const only = context?.only;
     if (!only || only.some((o) => FIX_ALL_KIND === o || FIX_ALL_KIND.startsWith(`${o}.`))) {
-      const all = fixAllAction(t.folder.ws, t.file, ctx);
+      // the lightbulb asks on every cursor move: a client that resolves actions gets the fix-all's
+      // edit (a re-check per pass) only when the user picks it; one that asked for it by kind
+      // (on save) gets it now
+      const resolves = caps.textDocument?.codeAction?.resolveSupport?.properties.includes('edit') ?? false;
+      const all = await fixAllAction(t.folder.ws, t.file, ctx, resolves && !only);
       if (all) actions.push(all);
     }
     return actions;
+  });
+
+  connection.onCodeActionResolve(async (action) => {
+    const uri = (action.data as { fixAll?: string } | undefined)?.fixAll;
+    if (!uri || action.edit) return action;
+    const t = await target(uri);
+    if (!t) return action;
+    const resolved = await fixAllAction(t.folder.ws, t.file, editContext(t.folder, new Positions(t.folder.ws)));
+    return resolved ? { ...action, edit: resolved.edit } : action;
   });
 
   connection.languages.inlayHint.on(async ({ textDocument, range }) => {

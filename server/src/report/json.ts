@@ -84,6 +84,7 @@ export function findingJson(f: Finding, rel: Rel): Record<string, unknown> {
     profile: f.profile,
     fix: f.fix ? { description: f.fix.description, edits: f.fix.edits.map((e) => ({ file: rel(e.file), start: e.start, end: e.end, newText: e.newText })) } : null,
     ...(f.related?.length ? { related: f.related.map((r) => ({ message: r.message, ...pos(r.span, rel) })) } : {}),
+    ...(f.tags?.length ? { tags: f.tags } : {}),
   };
 }
 

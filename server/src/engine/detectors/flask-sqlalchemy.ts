@@ -196,7 +196,7 @@ function buildProfile(ctx: DetectorContext, profile: string, envFiles: string[],
   for (const [key, name] of Object.entries(LEGACY)) {
     const v = view.get(key);
     if (!v || v.val.t === 'none') continue;
-    if (version.v3) settings[key] = { ...toSetting(v, anchor, ctx), text: `${key} = ${v.val.t === 'num' || v.val.t === 'str' ? String(v.val.v) : '...'}`, ignored: `${key} was deprecated in Flask-SQLAlchemy 2.4 and removed in 3.0 (CHANGES.rst); ${version.label} ignores it, so ${name} keeps its default; set "${name}" in SQLALCHEMY_ENGINE_OPTIONS` };
+    if (version.v3) settings[key] = { ...toSetting(v, anchor, ctx), text: `${key} = ${v.val.t === 'num' || v.val.t === 'str' ? String(v.val.v) : '...'}`, ignored: `${key} was deprecated in Flask-SQLAlchemy 2.4 and removed in 3.0 (CHANGES.rst); ${version.label} ignores it, so ${name} keeps its default; set "${name}" in SQLALCHEMY_ENGINE_OPTIONS`, deprecated: true };
     else legacyOpts.set(name, { v, via: key });
   }
   const urlV = view.get('SQLALCHEMY_DATABASE_URI');

@@ -1,6 +1,6 @@
 // Bundles the CLI, the language server and the VS Code client into dist/ with esbuild and copies the tree-sitter runtime and grammars beside it.
 import { build } from 'esbuild';
-import { copyFileSync, mkdirSync, readFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -15,6 +15,8 @@ for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-rus
 const entries = [
   // better-sqlite3 loads its native addon from node_modules; pg-native is pg's optional binding
   { name: 'cli', entry: 'server/src/cli.ts', external: ['better-sqlite3', 'pg-native'] },
+  // the PostgreSQL probe's load threads start this file (beside cli.js) as their entry
+  { name: 'pg-load', entry: 'server/src/probe/pg-load.ts', external: ['pg-native'] },
   { name: 'server', entry: 'server/src/lsp/main.ts' },
   { name: 'extension', entry: 'client/src/extension.ts', external: ['vscode'] },
 ];
@@ -35,3 +37,19 @@ for (const e of entries) {
 }
 chmodSync('dist/cli.js', 0o755);
 chmodSync('dist/server.js', 0o755);
+
+// better-sqlite3 for the SQLite probe in the VSIX (which carries no node_modules): its JavaScript,
+// its package.json and the addon compiled for this Node, with the ABI it was built for, so the
+// extension can pick a Node runtime that loads it (the probe passes the addon as nativeBinding).
+const sqliteRoot = path.dirname(require.resolve('better-sqlite3/package.json'));
+const sqliteOut = 'dist/native/better-sqlite3';
+rmSync(sqliteOut, { recursive: true, force: true });
+mkdirSync(path.join(sqliteOut, 'build', 'Release'), { recursive: true });
+cpSync(path.join(sqliteRoot, 'lib'), path.join(sqliteOut, 'lib'), { recursive: true });
+copyFileSync(path.join(sqliteRoot, 'package.json'), path.join(sqliteOut, 'package.json'));
+copyFileSync(path.join(sqliteRoot, 'build', 'Release', 'better_sqlite3.node'), path.join(sqliteOut, 'build', 'Release', 'better_sqlite3.node'));
+const sqlitePkg = JSON.parse(readFileSync(path.join(sqliteRoot, 'package.json'), 'utf8'));
+writeFileSync(
+  path.join(sqliteOut, 'abi.json'),
+  JSON.stringify({ module: 'better-sqlite3', version: sqlitePkg.version, modules: process.versions.modules, node: process.version, platform: process.platform, arch: process.arch }, null, 2) + '\n',
+);

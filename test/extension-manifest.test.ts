@@ -34,11 +34,32 @@ describe('extension manifest', () => {
       'poolLint.expectedConcurrency',
       'poolLint.peakRequestsPerSecond',
       'poolLint.probe.allowedHosts',
+      'poolLint.probe.duration',
+      'poolLint.probe.steps',
+      'poolLint.probe.workload',
       'poolLint.profiles',
       'poolLint.rules',
       'poolLint.serverMaxConnections',
       'poolLint.trace.server',
     ]);
+  });
+
+  it('the probe settings describe themselves, check their form, and the client reads each one', () => {
+    const props = pkg.contributes.configuration.properties;
+    const probeSource = fs.readFileSync(path.join(REPO, 'client', 'src', 'probe.ts'), 'utf8');
+    for (const key of ['poolLint.probe.duration', 'poolLint.probe.steps', 'poolLint.probe.workload']) {
+      assert.ok(String(props[key].markdownDescription ?? props[key].description).length > 40, `${key} has a description`);
+      assert.strictEqual(props[key].scope, 'resource', key);
+      assert.ok(probeSource.includes(`config.get<`) && new RegExp(`config\\.get<[^>]+>\\('${key.slice('poolLint.'.length).replace('.', '\\.')}'\\)`).test(probeSource), `client/src/probe.ts reads ${key}`);
+    }
+    const duration = new RegExp(props['poolLint.probe.duration'].pattern);
+    for (const ok of ['10s', '500ms', '2m', '1.5s', '3']) assert.match(ok, duration);
+    for (const bad of ['10 sec', 'fast', '-1s']) assert.doesNotMatch(bad, duration);
+    const workload = new RegExp(props['poolLint.probe.workload'].pattern);
+    for (const ok of ['hold:5ms', 'hold:0.5s', 'sql:queries/top.sql']) assert.match(ok, workload);
+    for (const bad of ['hold:', 'sleep:5ms', 'sql:']) assert.doesNotMatch(bad, workload);
+    assert.strictEqual(props['poolLint.probe.workload'].default, 'hold:5ms');
+    assert.deepStrictEqual(props['poolLint.probe.steps'].items, { type: 'integer', minimum: 1 });
   });
 
   it('poolLint.rules offers every rule id with the four levels (update package.json when a rule is added)', () => {
@@ -94,9 +115,9 @@ describe('extension manifest', () => {
     const r = spawnSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: REPO, encoding: 'utf8' });
     assert.strictEqual(r.status, 0, r.stderr);
     const files = r.stdout.split('\n').filter(Boolean);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-python.wasm', 'syntaxes/dotenv.tmLanguage.json', 'language-configuration/dotenv.json', pkg.icon, 'docs/rules/undersized-pool.md'])
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/pg-load.js', 'dist/native/better-sqlite3/lib/index.js', 'dist/native/better-sqlite3/build/Release/better_sqlite3.node', 'dist/native/better-sqlite3/abi.json', 'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-python.wasm', 'syntaxes/dotenv.tmLanguage.json', 'language-configuration/dotenv.json', pkg.icon, 'docs/rules/undersized-pool.md'])
       assert.ok(files.includes(f), `the VSIX lacks ${f}`);
-    for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(extension|server|cli)\.js|dist\/wasm\/[\w-]+\.wasm|syntaxes\/[\w.]+\.json|language-configuration\/\w+\.json|images\/[\w.]+|docs\/rules\/[\w-]+\.md)$/, `the VSIX should not carry ${f}`);
+    for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(extension|server|cli|pg-load)\.js|dist\/native\/better-sqlite3\/(package\.json|abi\.json|lib\/[\w/-]+\.js|build\/Release\/better_sqlite3\.node)|dist\/wasm\/[\w-]+\.wasm|syntaxes\/[\w.]+\.json|language-configuration\/\w+\.json|images\/[\w.]+|docs\/rules\/[\w-]+\.md)$/, `the VSIX should not carry ${f}`);
     assert.ok(pkg.icon.endsWith('.png') && fs.readFileSync(path.join(REPO, pkg.icon)).subarray(1, 4).toString() === 'PNG', 'the icon is a PNG');
   });
 

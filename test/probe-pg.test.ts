@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
-import { runPgProbe, checkUserSql, defaultSteps, type PgProbeOptions } from '../server/src/probe/pg';
+import { runPgProbe, checkUserSql, defaultSteps, loadThreads, type PgProbeOptions } from '../server/src/probe/pg';
 import { ProbeRefused, checkPgTarget, isLoopbackAddress } from '../server/src/probe/safety';
 import { defaultLimits, type PoolLimits } from '../server/src/probe/target';
 import { toHtml, toJson, toText } from '../server/src/probe/render';
@@ -101,6 +101,21 @@ describe('probe: target safety (no server needed)', () => {
     assert.deepStrictEqual(defaultSteps(4), [1, 2, 4, 8, 16]);
     assert.deepStrictEqual(defaultSteps(1), [1, 2, 4]);
   });
+
+  it('load threads by default only where one event loop would be measured: SQL, 8+ concurrent within the capacity, more than 2 cores', () => {
+    assert.strictEqual(loadThreads(undefined, 32, 32, 'sql', 16), 4);
+    assert.strictEqual(loadThreads(undefined, 8, 8, 'sql', 16), 2);
+    assert.strictEqual(loadThreads(undefined, 8, 8, 'sql', 4), 2);
+    // 2 cores: the database's backends need the other one (bench:probe measured no gain)
+    assert.strictEqual(loadThreads(undefined, 32, 32, 'sql', 2), 1);
+    // past the capacity requests queue for a connection: one pool, as the application has it
+    assert.strictEqual(loadThreads(undefined, 32, 16, 'sql', 16), 1);
+    assert.strictEqual(loadThreads(undefined, 4, 4, 'sql', 16), 1);
+    assert.strictEqual(loadThreads(undefined, 32, 32, 'hold', 16), 1);
+    // asked for: as asked, within the concurrency and the capacity
+    assert.strictEqual(loadThreads(3, 32, 32, 'hold', 2), 3);
+    assert.strictEqual(loadThreads(8, 4, 2, 'sql', 16), 2);
+  });
 });
 
 describe('probe: PostgreSQL on loopback', function () {
@@ -183,6 +198,39 @@ describe('probe: PostgreSQL on loopback', function () {
     assert.strictEqual(last.acquireTimeouts, 0);
     assert.strictEqual(r.recommendation!.capacity, last.capacity);
     assert.ok(last.capacity >= 4);
+  });
+
+  it('every request the SQL workload counts ran on the server as its own transaction, in one event loop and over load threads', async () => {
+    const commits = async () => {
+      const c = await connect(db.url);
+      try {
+        // stats of exited backends are flushed when they exit; ask for a fresh snapshot
+        await c.query('SELECT pg_stat_clear_snapshot()');
+        return Number((await c.query('SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()')).rows[0].xact_commit);
+      } finally {
+        await c.end();
+      }
+    };
+    for (const threads of [1, 2]) {
+      const before = await commits();
+      const r = await runPgProbe(base(db.url, { threads, limits: limits({ capacity: 4, acquireTimeoutMs: 5000 }), workload: { kind: 'sql', sql: 'SELECT g, md5(g::text) FROM generate_series(1, 50) g', file: 'rows.sql' }, steps: [4], stepDurationMs: 700 }));
+      assert.ok(r.complete, r.errors.join('; '));
+      const n = r.steps[0].requests;
+      assert.ok(n > 100, `${n} requests`);
+      assert.strictEqual(r.leftOpen, 0);
+      await waitForNoSessions(db.admin, db.name, 2000);
+      // the server's count: the probe's requests, plus the control connection's few statements and ours
+      let delta = 0;
+      for (let i = 0; i < 20; i++) {
+        delta = (await commits()) - before;
+        if (delta >= n) break;
+        await new Promise((res) => setTimeout(res, 200));
+      }
+      assert.ok(delta >= n && delta <= n + 40, `${threads} thread(s): the probe counted ${n} requests, the server committed ${delta} transactions`);
+      const s = r.steps[0];
+      assert.ok(s.latencyMs.p50! > 0 && s.latencyMs.p50! <= s.latencyMs.p99!, JSON.stringify(s.latencyMs));
+      assert.ok(s.holdMs! > 0 && s.holdMs! <= s.latencyMs.mean!, `hold ${s.holdMs} within latency ${s.latencyMs.mean}`);
+    }
   });
 
   it('a write in the user\'s SQL is refused by the read-only session and the step ends with that message', async () => {

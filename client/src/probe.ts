@@ -12,7 +12,8 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { toHtml, type ProbeReport } from '../../server/src/probe/render';
 import type { PoolStore } from './pools';
-import { needsPassword, runProbeProcess, type ProbeJson, type ProbeProcessResult } from './probe-run';
+import * as fs from 'fs';
+import { needsPassword, runProbeProcess, settingsArgs, sqliteRuntime, type AddonAbi, type ProbeJson, type ProbeProcessResult, type Runtime } from './probe-run';
 
 /** What the server's CodeLens passes: the pool's file, 0-based line and pool id. */
 export interface ProbeTarget {
@@ -91,7 +92,7 @@ export function registerProbeCommand(output: vscode.OutputChannel, context?: vsc
       const picked = target ?? (await pickTarget(store));
       if (!picked) return false;
       output.appendLine(`[client] load probe requested for ${picked.poolId === SQLITE_FRESH ? 'a fresh SQLite database' : `${picked.uri}:${picked.line + 1} (${picked.poolId})`}`);
-      return runProbe(picked, output, results, context);
+      return runProbe(picked, output, results, context, store);
     }),
   );
   return vscode.Disposable.from(...subs);
@@ -116,14 +117,47 @@ function secretKey(folder: vscode.WorkspaceFolder | undefined, t: ProbeTarget): 
   return `poolLint.probe.password:${folder?.uri.toString() ?? ''}:${t.poolId}`;
 }
 
-async function runProbe(t: ProbeTarget, output: vscode.OutputChannel, results: ProbeResults, context?: vscode.ExtensionContext): Promise<boolean> {
+/** Whether the target is a SQLite database (the fresh one, or a pool the server says is SQLite). */
+function isSqlite(t: ProbeTarget, store?: PoolStore): boolean {
+  if (t.poolId === SQLITE_FRESH) return true;
+  const pool = store?.pools.find((p) => p.id === t.poolId);
+  const kinds = (pool?.profiles ?? []).map((pr) => pr.database.kind).filter((k) => k === 'postgresql' || k === 'sqlite');
+  return kinds[0] === 'sqlite';
+}
+
+/**
+ * The Node to run the CLI with. PostgreSQL needs nothing native, so the editor's own runtime does;
+ * SQLite loads the better-sqlite3 addon the VSIX carries, built for one Node ABI (abi.json).
+ */
+function chooseRuntime(t: ProbeTarget, dist: string, output: vscode.OutputChannel, store?: PoolStore): Runtime | string | undefined {
+  if (!isSqlite(t, store)) return undefined;
+  const abiFile = path.join(dist, 'native', 'better-sqlite3', 'abi.json');
+  if (!fs.existsSync(abiFile)) return undefined; // a checkout: the CLI finds node_modules/better-sqlite3 itself
+  const abi = JSON.parse(fs.readFileSync(abiFile, 'utf8')) as AddonAbi;
+  const r = sqliteRuntime(abi, { execPath: process.execPath, versions: process.versions as { modules: string; node: string; electron?: string }, platform: process.platform, arch: process.arch, pathEnv: process.env.PATH ?? '' });
+  if (typeof r !== 'string') output.appendLine(`[client] SQLite probe runs with ${r.why}`);
+  return r;
+}
+
+async function runProbe(t: ProbeTarget, output: vscode.OutputChannel, results: ProbeResults, context?: vscode.ExtensionContext, store?: PoolStore): Promise<boolean> {
   const cli = context ? context.asAbsolutePath(path.join('dist', 'cli.js')) : path.join(__dirname, 'cli.js');
+  const runtime = chooseRuntime(t, path.dirname(cli), output, store);
+  if (typeof runtime === 'string') {
+    output.appendLine(`[client] ${runtime}`);
+    void vscode.window.showErrorMessage(`pool-lint: ${runtime}`);
+    return false;
+  }
   const uri = t.uri ? vscode.Uri.parse(t.uri) : undefined;
   const folder = uri ? vscode.workspace.getWorkspaceFolder(uri) : vscode.workspace.workspaceFolders?.[0];
   const cwd = folder?.uri.fsPath ?? (uri ? path.dirname(uri.fsPath) : process.cwd());
   const config = vscode.workspace.getConfiguration('poolLint', uri ?? folder?.uri);
   const args = t.poolId === SQLITE_FRESH ? ['--sqlite'] : ['--pool', `${path.relative(cwd, uri!.fsPath)}:${t.line + 1}`, '--root', cwd];
-  for (const h of config.get<string[]>('probe.allowedHosts') ?? []) args.push('--allow-host', h);
+  args.push(
+    ...settingsArgs(
+      { allowedHosts: config.get<string[]>('probe.allowedHosts'), duration: config.get<string | null>('probe.duration'), steps: config.get<number[]>('probe.steps'), workload: config.get<string>('probe.workload') },
+      isSqlite(t, store),
+    ),
+  );
   const key = secretKey(folder, t);
   let password = context ? await context.secrets.get(key) : undefined;
   let result: ProbeProcessResult | undefined;
@@ -139,6 +173,7 @@ async function runProbe(t: ProbeTarget, output: vscode.OutputChannel, results: P
           args,
           password,
           cancelled,
+          runtime,
           onProgress: (p) => {
             const pct = Math.round(p.fraction * 100);
             progress.report({ message: p.message, increment: Math.max(0, pct - last) });
@@ -172,7 +207,9 @@ async function runProbe(t: ProbeTarget, output: vscode.OutputChannel, results: P
   for (const e of report.errors) output.appendLine(`[probe] ${e}`);
   if (uri) results.set(uri, t.line, report);
   showReport(report, context);
-  const summary = report.recommendation ? `recommended capacity ${report.recommendation.capacity} (the pool has ${report.limits?.capacity})` : report.errors[0] ?? 'done';
+  // PostgreSQL: the recommended size; SQLite: the verdict's first sentence (the busy rates)
+  const verdict = typeof report.verdict === 'string' ? report.verdict.split(/(?<=\.) /)[0].replace(/\.$/, '') : undefined;
+  const summary = report.recommendation ? `recommended capacity ${report.recommendation.capacity} (the pool has ${report.limits?.capacity})` : report.errors[0] ?? verdict ?? 'done';
   const apply = report.fix ? 'Apply' : undefined;
   const choice = await (report.complete ? vscode.window.showInformationMessage(`pool-lint: load probe ${report.complete ? 'done' : 'stopped'}: ${summary}`, ...(apply ? [apply] : [])) : vscode.window.showWarningMessage(`pool-lint: partial report: ${summary}`));
   if (choice === apply && report.fix && uri) {

@@ -47,8 +47,9 @@ Options:
                              (default: the project's expectedConcurrency, else 50)
   --statement-timeout 5s     statement_timeout of every probe session
   --max-requests N           upper bound on requests per step (default 200000)
-  --threads N                load threads (default 1: one pool, as the application has it;
-                             more drive fast queries one event loop cannot, pool split per thread)
+  --threads N                load threads, each with its share of the pool (default 1: one pool,
+                             as the application has it; for --workload sql at 8+ concurrent
+                             requests within the capacity, on more than 2 cores: up to 4)
   --allow-host HOST          allow a non-loopback host (also poolLint.probe.allowedHosts)
   --no-confirm               skip the confirmation step at the expected concurrency`;
 

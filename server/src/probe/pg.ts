@@ -2,13 +2,14 @@
 // at stepped concurrency by a closed loop of requests (acquire, run the workload, release), with
 // every session read-only, named pool-lint-probe and bounded by statement_timeout. Nothing here
 // knows about an editor; the CLI and the extension show its progress and its report.
+import * as os from 'os';
 import { performance } from 'perf_hooks';
 import { Client, Pool, type ClientConfig, type PoolClient } from 'pg';
 import { maskSecrets } from '../engine/urls';
 import { checkPgTarget, ProbeRefused, type PgEndpoint } from './safety';
 import { Samples, erlangCServers, littlesLaw, round } from './stats';
 import type { PoolLimits } from './target';
-import { runThreads, shares, type ThreadResult } from './pg-thread';
+import { runLoop, runThreads, shares, warmUp, type LoopPlan, type LoopResult, type RawError, type ThreadRun } from './pg-load';
 
 export const APPLICATION_NAME = 'pool-lint-probe';
 
@@ -178,10 +179,6 @@ export function describePgError(e: unknown, ep?: Pick<PgEndpoint, 'host' | 'port
   return err?.code ? `${msg} (SQLSTATE ${err.code})` : msg;
 }
 
-interface StepControl {
-  stopping: boolean;
-  fatal?: string;
-}
 
 /** Runs the probe. Never throws for a server-side failure: the report carries the message. */
 export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
@@ -221,7 +218,7 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
     if (!(opts.workload.holdMs >= 0) || opts.workload.holdMs > 60000) throw new ProbeRefused(`hold time must be 0-60000 ms, not ${opts.workload.holdMs}`);
     sql = 'SELECT pg_sleep($1)';
   }
-  const params = opts.workload.kind === 'hold' ? [opts.workload.holdMs / 1000] : [];
+  const params = opts.workload.kind === 'hold' ? [String(opts.workload.holdMs / 1000)] : [];
 
   const aborted = () => opts.signal?.aborted === true;
   const baseConfig = (extraOptions: string): ClientConfig => ({
@@ -314,195 +311,111 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
       return p;
     };
 
-    const runStep = async (p: Pool, concurrency: number, cap: number, index: number, phase: 'step' | 'confirm'): Promise<StepResult> => {
-      if ((opts.threads ?? 1) > 1) return runThreadedStep(concurrency, cap, index, phase);
-      const res: StepResult = {
-        concurrency,
-        capacity: cap,
-        durationMs: 0,
-        requests: 0,
-        throughput: 0,
-        latencyMs: { p50: null, p95: null, p99: null, mean: null },
-        acquireWaitMs: { p50: null, p99: null, max: null },
-        holdMs: null,
-        acquireTimeouts: 0,
-        waitingAtEnd: 0,
-        serverErrors: { count: 0, tooManyClients: 0, samples: [] },
-        maxOpen: 0,
-      };
-      const ctl: StepControl = { stopping: false };
-      const lat = new Samples();
-      const wait = new Samples();
-      const hold = new Samples();
-      // warm-up: the pool opens its connections before the clock starts, as a running app has them
-      const warm = Math.min(concurrency, cap);
-      if (p.totalCount < warm) {
-        const got: PoolClient[] = [];
-        // connecting is not what the step measures: the warm-up may take its time (pg-pool reads the option per connect)
-        const opt = (p as unknown as { options: { connectionTimeoutMillis?: number } }).options;
-        const modelled = opt.connectionTimeoutMillis;
-        opt.connectionTimeoutMillis = Math.max(modelled ?? 0, 10000);
-        try {
-          await Promise.all(Array.from({ length: warm - p.totalCount }, async () => got.push(await p.connect())));
-        } catch (e) {
-          ctl.fatal = describePgError(e, ep);
-        } finally {
-          opt.connectionTimeoutMillis = modelled;
-          for (const c of got) c.release();
-        }
-        if (ctl.fatal) {
-          res.error = ctl.fatal;
-          return res;
-        }
+    const loopPlan = (concurrency: number, share = 1): LoopPlan => ({
+      concurrency,
+      durationMs: opts.stepDurationMs,
+      maxRequests: Math.ceil(maxRequests / share),
+      statementName: opts.workload.kind === 'hold' ? 'pool_lint_hold' : 'pool_lint_sql',
+      sql,
+      params,
+      bounded: opts.limits.acquireTimeoutMs !== null,
+    });
+    const emptyStep = (concurrency: number, cap: number): StepResult => ({
+      concurrency,
+      capacity: cap,
+      durationMs: 0,
+      requests: 0,
+      throughput: 0,
+      latencyMs: { p50: null, p95: null, p99: null, mean: null },
+      acquireWaitMs: { p50: null, p99: null, max: null },
+      holdMs: null,
+      acquireTimeouts: 0,
+      waitingAtEnd: 0,
+      serverErrors: { count: 0, tooManyClients: 0, samples: [] },
+      maxOpen: 0,
+    });
+    /** A step's figures from the loop's counts and samples (one loop, or the threads' merged). */
+    const summarise = (res: StepResult, r: Omit<LoopResult, 'fatal'>, errors: RawError[]) => {
+      res.requests = r.requests;
+      res.acquireTimeouts = r.acquireTimeouts;
+      res.waitingAtEnd = r.waitingAtEnd;
+      res.maxOpen = r.maxOpen;
+      res.serverErrors.count = r.errorCount;
+      res.serverErrors.tooManyClients = r.tooManyClients;
+      for (const e of errors) {
+        const text = describePgError(e, ep);
+        if (res.serverErrors.samples.length < 5 && !res.serverErrors.samples.includes(text)) res.serverErrors.samples.push(text);
       }
+      res.durationMs = Math.round(r.elapsedMs);
+      res.throughput = r.elapsedMs > 0 ? round(r.requests / (r.elapsedMs / 1000), 1) ?? 0 : 0;
+      const [p50, p95, p99] = r.lat.percentiles([50, 95, 99]);
+      res.latencyMs = { p50: round(p50, 3), p95: round(p95, 3), p99: round(p99, 3), mean: round(r.lat.mean(), 3) };
+      const [w50, w99, wmax] = r.wait.percentiles([50, 99, 100]);
+      res.acquireWaitMs = { p50: round(w50, 3), p99: round(w99, 3), max: round(wmax, 3) };
+      res.holdMs = round(r.hold.mean(), 3);
+      if (res.acquireTimeouts > 0 && opts.limits.timeoutError) res.acquireTimeoutError = opts.limits.timeoutError;
+    };
+    const fatalText = (f: RawError & { statement: boolean }) => (f.statement ? `statement error: ${describePgError(f, ep)}` : describePgError(f, ep));
+    const progressTick = (phase: 'step' | 'confirm', index: number, concurrency: number, cap: number, threads: number) => {
       const t0 = performance.now();
-      const deadline = t0 + opts.stepDurationMs;
-      const serverError = (msg: string, tooMany: boolean) => {
-        res.serverErrors.count++;
-        if (tooMany) res.serverErrors.tooManyClients++;
-        if (res.serverErrors.samples.length < 5 && !res.serverErrors.samples.includes(msg)) res.serverErrors.samples.push(msg);
-      };
-      const tick = setInterval(() => {
+      return setInterval(() => {
         const frac = Math.min(1, (performance.now() - t0) / opts.stepDurationMs);
-        opts.onProgress?.({ phase, step: index + 1, steps: totalSteps, concurrency, fraction: (index + frac) / totalSteps, message: `${phase === 'confirm' ? 'confirming' : 'step'} ${index + 1}/${totalSteps}: ${concurrency} concurrent, capacity ${cap}` });
+        opts.onProgress?.({ phase, step: index + 1, steps: totalSteps, concurrency, fraction: (index + frac) / totalSteps, message: `${phase === 'confirm' ? 'confirming' : 'step'} ${index + 1}/${totalSteps}: ${concurrency} concurrent, capacity ${cap}${threads > 1 ? `, ${threads} load threads` : ''}` });
       }, 200);
-      const worker = async () => {
-        while (!ctl.stopping && !aborted() && performance.now() < deadline && res.requests < maxRequests) {
-          const a = performance.now();
-          let client: PoolClient;
-          try {
-            client = await p.connect();
-          } catch (e) {
-            if (ctl.stopping || aborted()) break;
-            const now = performance.now();
-            const msg = (e as Error).message ?? '';
-            // a queue wait past the bound, or (node-postgres, sqlx) a new connection past it
-            if (/timeout exceeded when trying to connect|Connection terminated due to connection timeout/.test(msg)) {
-              if (opts.limits.acquireTimeoutMs === null) {
-                // the modelled pool waits forever; the probe stopped waiting at the step's end
-                res.waitingAtEnd++;
-                wait.push(now - a);
-              } else {
-                res.acquireTimeouts++;
-                wait.push(now - a);
-              }
-              continue;
-            }
-            const err = e as Error & { code?: string };
-            const text = describePgError(e, ep);
-            serverError(text, err.code === '53300');
-            if (err.code === '53300') {
-              await new Promise((r) => setTimeout(r, 10));
-              continue;
-            }
-            // unreachable now (restart, shutdown): the step ends here
-            ctl.fatal ??= text;
-            ctl.stopping = true;
-            break;
-          }
-          const b = performance.now();
-          res.maxOpen = Math.max(res.maxOpen, p.totalCount);
-          if (b >= deadline || ctl.stopping || aborted()) {
-            client.release();
-            break;
-          }
-          try {
-            await client.query({ name: opts.workload.kind === 'hold' ? 'pool_lint_hold' : 'pool_lint_sql', text: sql, values: params });
-            const c = performance.now();
-            client.release();
-            res.requests++;
-            lat.push(c - a);
-            wait.push(b - a);
-            hold.push(c - b);
-          } catch (e) {
-            const err = e as Error & { code?: string };
-            const lost = !err.code || /^(57P0|08|E[A-Z]+$)/.test(err.code);
-            client.release(lost ? err : undefined);
-            const text = describePgError(e, ep);
-            if (aborted()) break;
-            if (lost) {
-              serverError(text, false);
-              ctl.fatal ??= text;
-            } else ctl.fatal ??= `statement error: ${text}`;
-            ctl.stopping = true;
-            break;
-          }
-        }
-      };
+    };
+
+    const runStep = async (p: Pool, concurrency: number, cap: number, index: number, phase: 'step' | 'confirm'): Promise<StepResult> => {
+      const threads = loadThreads(opts.threads, concurrency, cap, opts.workload.kind);
+      if (threads > 1) return runThreadedStep(concurrency, cap, index, phase, threads);
+      const res = emptyStep(concurrency, cap);
+      // warm-up: the pool opens its connections before the clock starts, as a running app has them
+      try {
+        await warmUp(p, Math.min(concurrency, cap));
+      } catch (e) {
+        res.error = describePgError(e, ep);
+        return res;
+      }
+      const tick = progressTick(phase, index, concurrency, cap, 1);
+      const run = runLoop(p, loopPlan(concurrency), aborted);
       // a watchdog: a server that stops answering must not hang the step past its bound
       const grace = Math.max(2000, statementTimeoutMs + 1000);
       let watchdog: NodeJS.Timeout | undefined;
+      let hung = false;
       const guard = new Promise<void>((resolve) => {
         watchdog = setTimeout(() => {
-          ctl.fatal ??= `the server stopped answering: requests were still running ${grace} ms after the step should have ended`;
-          ctl.stopping = true;
+          hung = true;
           resolve();
         }, opts.stepDurationMs + grace);
       });
-      await Promise.race([Promise.all(Array.from({ length: concurrency }, worker)), guard, abortWait]);
-      ctl.stopping = true; // workers still queued for a connection leave when they wake
+      const outcome = await Promise.race([run.done, guard, abortWait]);
+      run.stop(); // workers still queued for a connection leave when they wake
       clearTimeout(watchdog);
       clearInterval(tick);
-      const elapsed = performance.now() - t0;
-      res.durationMs = Math.round(elapsed);
-      res.throughput = round(res.requests / (elapsed / 1000), 1) ?? 0;
-      const [p50, p95, p99] = lat.percentiles([50, 95, 99]);
-      res.latencyMs = { p50: round(p50, 3), p95: round(p95, 3), p99: round(p99, 3), mean: round(lat.mean(), 3) };
-      const [w50, w99, wmax] = wait.percentiles([50, 99, 100]);
-      res.acquireWaitMs = { p50: round(w50, 3), p99: round(w99, 3), max: round(wmax, 3) };
-      res.holdMs = round(hold.mean(), 3);
-      if (res.acquireTimeouts > 0 && opts.limits.timeoutError) res.acquireTimeoutError = opts.limits.timeoutError;
+      // cancelled or hung: what the loop counted so far, over the time it ran
+      const r = outcome ?? run.current();
+      summarise(res, r, r.errors);
       if (aborted()) res.error = 'cancelled';
-      else if (ctl.fatal) res.error = ctl.fatal;
+      else if (r.fatal) res.error = fatalText(r.fatal);
+      else if (hung) res.error = `the server stopped answering: requests were still running ${grace} ms after the step should have ended`;
       return res;
     };
 
-    const runThreadedStep = async (concurrency: number, cap: number, index: number, phase: 'step' | 'confirm'): Promise<StepResult> => {
-      const res: StepResult = {
-        concurrency,
-        capacity: cap,
-        durationMs: 0,
-        requests: 0,
-        throughput: 0,
-        latencyMs: { p50: null, p95: null, p99: null, mean: null },
-        acquireWaitMs: { p50: null, p99: null, max: null },
-        holdMs: null,
-        acquireTimeouts: 0,
-        waitingAtEnd: 0,
-        serverErrors: { count: 0, tooManyClients: 0, samples: [] },
-        maxOpen: 0,
-      };
-      const n = Math.max(1, Math.min(opts.threads ?? 1, concurrency, cap));
-      let pgPath: string;
-      try {
-        pgPath = require.resolve('pg');
-      } catch {
-        res.error = 'load threads need the pg module on disk (an npm install of pool-lint); run with one thread';
-        return res;
-      }
+    const runThreadedStep = async (concurrency: number, cap: number, index: number, phase: 'step' | 'confirm', n: number): Promise<StepResult> => {
+      const res = emptyStep(concurrency, cap);
       const caps = shares(cap, n);
       const concs = shares(concurrency, n);
       const config = { ...baseConfig(checkInterval), connectionTimeoutMillis: opts.limits.acquireTimeoutMs ?? opts.stepDurationMs + 2000, idleTimeoutMillis: 0, maxLifetimeSeconds: opts.limits.lifetimeS ?? 0 };
-      const run = runThreads(
-        caps.map((c, i) => ({
-          pgPath,
-          config,
-          capacity: c,
-          concurrency: concs[i],
-          durationMs: opts.stepDurationMs,
-          maxRequests: Math.ceil((opts.maxRequestsPerStep ?? 200000) / n),
-          statementName: opts.workload.kind === 'hold' ? 'pool_lint_hold' : 'pool_lint_sql',
-          sql,
-          params,
-          bounded: opts.limits.acquireTimeoutMs !== null,
-        })),
-        (pid) => pids.add(pid),
-      );
-      const t0 = performance.now();
-      const tick = setInterval(() => {
-        const frac = Math.min(1, (performance.now() - t0) / opts.stepDurationMs);
-        opts.onProgress?.({ phase, step: index + 1, steps: totalSteps, concurrency, fraction: (index + frac) / totalSteps, message: `${phase === 'confirm' ? 'confirming' : 'step'} ${index + 1}/${totalSteps}: ${concurrency} concurrent, capacity ${cap}, ${n} load threads` });
-      }, 200);
+      let run: ThreadRun;
+      try {
+        run = runThreads(
+          caps.map((c, i) => ({ ...loopPlan(concs[i], n), config, capacity: c })),
+          (pid) => pids.add(pid),
+        );
+      } catch (e) {
+        res.error = `load threads could not start: ${(e as Error).message}`;
+        return res;
+      }
+      const tick = progressTick(phase, index, concurrency, cap, n);
       const grace = Math.max(2000, statementTimeoutMs + 1000) + 10000; // the threads connect first
       let watchdog: NodeJS.Timeout | undefined;
       const guard = new Promise<'timeout'>((resolve) => (watchdog = setTimeout(() => resolve('timeout'), opts.stepDurationMs + grace)));
@@ -515,36 +428,22 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
         res.error = outcome === 'aborted' ? 'cancelled' : `the server stopped answering: requests were still running ${grace} ms after the step should have ended`;
         return res;
       }
-      const results = outcome as ThreadResult[];
-      const lat = new Samples();
-      const wait = new Samples();
-      const hold = new Samples();
-      let elapsed = 0;
-      for (const r of results) {
-        res.requests += r.requests;
-        res.acquireTimeouts += r.acquireTimeouts;
-        res.waitingAtEnd += r.waitingAtEnd;
-        res.maxOpen += r.maxOpen;
-        elapsed = Math.max(elapsed, r.elapsedMs);
-        for (const v of r.lat) lat.push(v);
-        for (const v of r.wait) wait.push(v);
-        for (const v of r.hold) hold.push(v);
-        for (const e of r.errors) {
-          res.serverErrors.count++;
-          if (e.code === '53300') res.serverErrors.tooManyClients++;
-          const text = describePgError(e, ep);
-          if (res.serverErrors.samples.length < 5 && !res.serverErrors.samples.includes(text)) res.serverErrors.samples.push(text);
-        }
-        if (r.fatal && !res.error) res.error = r.fatal.statement ? `statement error: ${describePgError(r.fatal, ep)}` : describePgError(r.fatal, ep);
+      const merged = { requests: 0, lat: new Samples(), wait: new Samples(), hold: new Samples(), acquireTimeouts: 0, waitingAtEnd: 0, maxOpen: 0, errorCount: 0, tooManyClients: 0, errors: [] as RawError[], elapsedMs: 0 };
+      for (const r of outcome) {
+        merged.requests += r.requests;
+        merged.acquireTimeouts += r.acquireTimeouts;
+        merged.waitingAtEnd += r.waitingAtEnd;
+        merged.maxOpen += r.maxOpen;
+        merged.errorCount += r.errorCount;
+        merged.tooManyClients += r.tooManyClients;
+        merged.elapsedMs = Math.max(merged.elapsedMs, r.elapsedMs);
+        merged.lat.pushAll(r.lat);
+        merged.wait.pushAll(r.wait);
+        merged.hold.pushAll(r.hold);
+        merged.errors.push(...r.errors);
+        if (r.fatal && !res.error) res.error = fatalText(r.fatal);
       }
-      res.durationMs = Math.round(elapsed);
-      res.throughput = elapsed > 0 ? round(res.requests / (elapsed / 1000), 1) ?? 0 : 0;
-      const [p50, p95, p99] = lat.percentiles([50, 95, 99]);
-      res.latencyMs = { p50: round(p50, 3), p95: round(p95, 3), p99: round(p99, 3), mean: round(lat.mean(), 3) };
-      const [w50, w99, wmax] = wait.percentiles([50, 99, 100]);
-      res.acquireWaitMs = { p50: round(w50, 3), p99: round(w99, 3), max: round(wmax, 3) };
-      res.holdMs = round(hold.mean(), 3);
-      if (res.acquireTimeouts > 0 && opts.limits.timeoutError) res.acquireTimeoutError = opts.limits.timeoutError;
+      summarise(res, merged, merged.errors);
       return res;
     };
 
@@ -606,6 +505,24 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
     destroy(control);
   }
   return finish();
+}
+
+/**
+ * Load threads for a step: as asked (never more than the concurrency or the capacity), else one,
+ * except where one event loop would be what is measured: the SQL workload (fast queries), at 8 or
+ * more concurrent requests, no more than the capacity (no request then waits for a connection, so
+ * splitting the pool over threads changes nothing the step measures), on a machine with more than
+ * two cores (half of them are left to the database). On 2 cores bench:probe measured no gain from
+ * a second thread: the database's backends need the other core.
+ */
+export function loadThreads(requested: number | undefined, concurrency: number, capacity: number, workload: Workload['kind'] = 'hold', cpus = availableParallelism()): number {
+  if (requested !== undefined) return Math.max(1, Math.min(requested, concurrency, capacity));
+  if (workload !== 'sql' || concurrency < 8 || concurrency > capacity || cpus <= 2) return 1;
+  return Math.max(1, Math.min(4, Math.floor(cpus / 2), Math.floor(concurrency / 4)));
+}
+
+function availableParallelism(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
 }
 
 function delay(ms: number) {

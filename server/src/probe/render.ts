@@ -98,7 +98,7 @@ function sqliteText(r: SqliteProbeReport): string {
   const L: string[] = [];
   L.push(`pool-lint probe: SQLite ${r.sqliteVersion}, ${r.source.kind === 'copy' ? `on a copy of ${r.source.original} (the original is never opened)` : 'on a fresh temporary database'}`);
   if (r.pool) L.push(`pool: ${r.pool.file}:${r.pool.line} (${r.pool.library}, ${r.pool.profile} profile)`);
-  L.push(`workload: ${r.workload}; ${(r.durationMs / r.runs.length / 1000).toFixed(1)} s per configuration`);
+  L.push(`workload: ${r.workload}; ${(r.runDurationMs / 1000).toFixed(1)} s per configuration`);
   L.push('', ...sqliteRunRows(r.runs));
   L.push('');
   for (const x of r.runs) L.push(`${x.label}: ${x.how}`);
@@ -212,7 +212,7 @@ function sqliteBody(r: SqliteProbeReport): string {
     .map((x) => `<tr class="${x.error ? 'err' : ''}"><td>${esc(x.label)}</td><td>${x.writesPerSecond.toFixed(0)}</td><td>${x.readsPerSecond.toFixed(0)}</td><td>${formatMs(x.writeLatencyMs.p50)}</td><td>${formatMs(x.writeLatencyMs.p99)}</td><td>${formatMs(x.readLatencyMs.p50)}</td><td>${formatMs(x.readLatencyMs.p99)}</td><td>${x.busy}</td><td>${(x.busyRate * 100).toFixed(1)}%</td><td>${x.readBusy}</td></tr>`)
     .join('');
   const parts = [
-    `<h1>SQLite load probe${r.pool ? `: ${esc(`${r.pool.file}:${r.pool.line}`)}` : ''}</h1><p class="sub">SQLite ${esc(r.sqliteVersion)} · ${esc(r.source.kind === 'copy' ? `a copy of ${r.source.original}; the original is never opened` : 'a fresh temporary database')} · ${(r.durationMs / 1000).toFixed(1)} s</p>`,
+    `<h1>SQLite load probe${r.pool ? `: ${esc(`${r.pool.file}:${r.pool.line}`)}` : ''}</h1><p class="sub">SQLite ${esc(r.sqliteVersion)} · ${esc(r.source.kind === 'copy' ? `a copy of ${r.source.original}; the original is never opened` : 'a fresh temporary database')} · ${(r.runDurationMs / 1000).toFixed(1)} s per configuration · ${(r.durationMs / 1000).toFixed(1)} s in all</p>`,
   ];
   if (r.verdict) parts.push(`<div class="rec">${esc(r.verdict)}</div>`);
   if (r.errors.length) parts.push(`<div class="errors">${r.errors.map((e) => esc(e)).join('<br>')}</div>`);

@@ -44,6 +44,8 @@ export interface SqliteProbeReport {
   source: { kind: 'copy' | 'fresh'; original?: string };
   pool?: { id: string; file: string; line: number; profile: string; library: string };
   workload: string;
+  /** Time each configuration ran (the --duration asked for). */
+  runDurationMs: number;
   runs: SqliteRun[];
   /** The error text a busy failure carries, as the application logs it. */
   busyError?: string;
@@ -82,7 +84,7 @@ function workerMain(): void {
   const out = { writes: 0, writeAttempts: 0, reads: 0, readAttempts: 0, busy: 0, readBusy: 0, errors: [] as string[], busyMessage: '', writeLat: [] as number[], readLat: [] as number[] };
   let db;
   try {
-    db = new Database(d.file, { timeout: d.busyTimeoutMs });
+    db = new Database(d.file, { timeout: d.busyTimeoutMs, nativeBinding: d.nativeBinding });
   } catch (e) {
     out.errors.push(String((e as Error).message));
     parentPort.postMessage(out);
@@ -159,13 +161,48 @@ interface WorkerOut {
   readLat: number[];
 }
 
-function sqliteModulePath(): string {
+/** better-sqlite3 as the probe loads it: the module's entry and, for the VSIX's copy, the addon's path. */
+export interface SqliteModule {
+  modulePath: string;
+  nativeBinding?: string;
+}
+
+/** The copy of better-sqlite3 a VSIX carries beside the bundle (scripts/build.mjs writes it). */
+export function bundledSqliteDir(): string {
+  return path.join(__dirname, 'native', 'better-sqlite3');
+}
+
+let sqliteModuleCache: SqliteModule | undefined;
+
+/** An installed better-sqlite3 (a checkout, an npm install), else the copy beside the bundle. */
+export function sqliteModule(): SqliteModule {
+  if (sqliteModuleCache) return sqliteModuleCache;
   try {
-    return require.resolve('better-sqlite3');
+    sqliteModuleCache = { modulePath: require.resolve('better-sqlite3') };
   } catch {
-    throw new ProbeRefused(
-      'the SQLite probe needs the better-sqlite3 module, which this installation does not carry (the VS Code extension ships no native modules): run `npx pool-lint probe --sqlite` from a checkout or an npm install of pool-lint',
-    );
+    const dir = bundledSqliteDir();
+    const addon = path.join(dir, 'build', 'Release', 'better_sqlite3.node');
+    if (!fs.existsSync(path.join(dir, 'lib', 'index.js')) || !fs.existsSync(addon)) {
+      throw new ProbeRefused('the SQLite probe needs the better-sqlite3 module, which this installation does not carry: run `npx pool-lint probe --sqlite` from a checkout or an npm install of pool-lint');
+    }
+    sqliteModuleCache = { modulePath: path.join(dir, 'lib', 'index.js'), nativeBinding: addon };
+  }
+  return sqliteModuleCache;
+}
+
+/** Opens a database with better-sqlite3; an addon built for another Node gets a message saying which. */
+function openDatabase(file: string, options: { timeout: number }): { prepare(sql: string): { get(...a: unknown[]): any; run(...a: unknown[]): unknown }; pragma(s: string): unknown; exec(s: string): unknown; transaction(f: () => void): () => void; close(): void } {
+  const m = sqliteModule();
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const Database = require(m.modulePath);
+  try {
+    return new Database(file, { ...options, nativeBinding: m.nativeBinding });
+  } catch (e) {
+    const msg = String((e as Error).message);
+    if (/NODE_MODULE_VERSION|was compiled against a different Node\.js version|invalid ELF header|wrong ELF class/.test(msg)) {
+      throw new ProbeRefused(`the SQLite probe's better-sqlite3 addon does not load in this runtime (Node ${process.version}, ABI ${process.versions.modules}${process.versions.electron ? `, Electron ${process.versions.electron}` : ''}): ${msg.split('\n')[0]}`);
+    }
+    throw e;
   }
 }
 
@@ -177,9 +214,7 @@ function copyDatabase(original: string, dest: string): void {
 
 /** Prepares one configuration's copy: the probe's table, seed rows, the journal mode under test. */
 function prepare(file: string, config: SqliteConfig): void {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const Database = require(sqliteModulePath());
-  const db = new Database(file, { timeout: 5000 });
+  const db = openDatabase(file, { timeout: 5000 });
   try {
     db.pragma(`journal_mode = ${config.journalMode === 'wal' ? 'WAL' : config.journalMode.toUpperCase()}`);
     db.exec('CREATE TABLE IF NOT EXISTS pool_lint_probe (id INTEGER PRIMARY KEY, k INTEGER, v TEXT)');
@@ -196,9 +231,7 @@ function prepare(file: string, config: SqliteConfig): void {
 }
 
 export function sqliteVersion(): string {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const Database = require(sqliteModulePath());
-  const db = new Database(':memory:');
+  const db = openDatabase(':memory:', { timeout: 0 });
   try {
     return db.prepare('SELECT sqlite_version() AS v').get().v as string;
   } finally {
@@ -216,7 +249,7 @@ async function runConfig(file: string, config: SqliteConfig, opts: SqliteProbeOp
         new Promise<WorkerOut>((resolve) => {
           const w = new Worker(code, {
             eval: true,
-            workerData: { modulePath: sqliteModulePath(), file, role, busyTimeoutMs: config.busyTimeoutMs, durationMs: opts.durationMs, startAt, rowsPerWrite: opts.rowsPerWrite ?? 10, stop },
+            workerData: { modulePath: sqliteModule().modulePath, nativeBinding: sqliteModule().nativeBinding, file, role, busyTimeoutMs: config.busyTimeoutMs, durationMs: opts.durationMs, startAt, rowsPerWrite: opts.rowsPerWrite ?? 10, stop },
           });
           let done = false;
           const fail = (msg: string) => {
@@ -278,6 +311,7 @@ export async function runSqliteProbe(opts: SqliteProbeOptions): Promise<SqlitePr
     source: { kind: 'fresh' },
     pool: opts.pool,
     workload: WORKLOAD(opts.rowsPerWrite ?? 10),
+    runDurationMs: opts.durationMs,
     runs: [],
     errors: [],
     complete: false,

@@ -3,9 +3,12 @@
 
 /** Samples recorded into a growable Float64Array (a step records up to its request bound). */
 export class Samples {
-  private buf = new Float64Array(1024);
+  private buf: Float64Array;
   private n = 0;
   private sum = 0;
+  constructor(initial = 1024) {
+    this.buf = new Float64Array(Math.max(16, initial));
+  }
   push(v: number): void {
     if (this.n === this.buf.length) {
       const next = new Float64Array(this.buf.length * 2);
@@ -14,6 +17,13 @@ export class Samples {
     }
     this.buf[this.n++] = v;
     this.sum += v;
+  }
+  /** The samples recorded so far, as a copy. */
+  values(): Float64Array {
+    return this.buf.slice(0, this.n);
+  }
+  pushAll(values: ArrayLike<number>): void {
+    for (let i = 0; i < values.length; i++) this.push(values[i]);
   }
   get count(): number {
     return this.n;

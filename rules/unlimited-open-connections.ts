@@ -20,7 +20,7 @@ export const unlimitedOpenConnections: Rule = {
       'strconv.Atoi returns 0 with an error for "" (https://pkg.go.dev/strconv#Atoi); the size the fix writes is the expected concurrency (see undersized-pool).',
     fixable: true,
     fixDescription: 'Adds `db.SetMaxOpenConns(N)` after the statement that opens the pool (after its `if err != nil { ... }`), N being the expected concurrency; replaces a written 0.',
-    appliesTo: 'Go database/sql pools (sql.Open, sql.OpenDB, sqlx.Open/Connect) on PostgreSQL, MySQL or a database the driver name does not tell. Not SQLite. pgxpool always has a limit (MaxConns, the greater of 4 and the CPU count). The fleet budget over every process is pool-exceeds-server-connections\'s.',
+    appliesTo: 'Go database/sql pools (sql.Open, sql.OpenDB, sqlx.Open/Connect) on PostgreSQL, MySQL or a database the driver name does not tell; setters count on the pool\'s variable in its function, on the result of the function that returns it wherever its package (the folder\'s non-test files) calls it, and on the parameter of a function it is passed to, one call deep. Setters in another package (cmd/ calling store.Open()) are not followed. Not SQLite. pgxpool always has a limit (MaxConns, the greater of 4 and the CPU count). The fleet budget over every process is pool-exceeds-server-connections\'s.',
     examples: [
       {
         bad: 'db, err := sql.Open("pgx", os.Getenv("DATABASE_URL"))\nif err != nil {\n\treturn nil, err\n}\nreturn db, nil',
@@ -36,7 +36,7 @@ export const unlimitedOpenConnections: Rule = {
     if (!s || s.source === 'unknown' || v === undefined || v > 0) return [];
     const need = expectedConcurrency(ctx.config);
     const edit = ctx.fixes.setNumber(s, need.value) ?? (s.source === 'default' ? ctx.fixes.setSetting(p, 'MaxOpenConns', String(need.value)) : undefined);
-    const how = s.source === 'default' ? 'SetMaxOpenConns is never called on it in this file' : `${described(ctx, 'MaxOpenConns', s)}${s.reason ? ` (${s.reason})` : ''}`;
+    const how = s.source === 'default' ? 'SetMaxOpenConns is never called on it (not in its function, not where its package calls the function that returns it, not in a function it is passed to)' : `${described(ctx, 'MaxOpenConns', s)}${s.reason ? ` (${s.reason})` : ''}`;
     const server = p.database.kind === 'mysql' ? 'MySQL refuses them with "Error 1040: Too many connections"' : p.database.kind === 'postgresql' ? 'PostgreSQL refuses them with "sorry, too many clients already"' : 'the server refuses them';
     return [
       {

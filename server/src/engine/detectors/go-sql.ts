@@ -1,10 +1,12 @@
 // Go database/sql: `sql.Open(driver, dsn)` (and sqlx.Open/Connect) whose *sql.DB is configured
 // by `db.SetMaxOpenConns`, `SetMaxIdleConns`, `SetConnMaxLifetime` and `SetConnMaxIdleTime` calls
-// on the same variable in the file. Defaults from golang/go@59fbc067 src/database/sql/sql.go:
+// on the same variable in the file, or elsewhere in its package: on the result of the function that
+// returns it, or on the parameter of a function it is passed to. Defaults from golang/go@59fbc067 src/database/sql/sql.go:
 // MaxOpenConns 0 = unlimited, MaxIdleConns 2 (defaultMaxIdleConns), lifetimes 0 = forever.
-import type { SyntaxNode } from '../syntax';
+import * as path from 'path';
+import type { SyntaxNode, Tree } from '../syntax';
 import { goModVersion } from '../versions';
-import { nodeSpan } from '../syntax';
+import { LineIndex, nodeSpan, parseSync, registerSource } from '../syntax';
 import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting } from '../model';
 import { GoEvaluator, type GoV } from '../go/evaluator';
 import { toSetting, describeSource } from '../python/settings';
@@ -70,6 +72,94 @@ function setting(ctx: DetectorContext, name: string, v: GoV, arg: SyntaxNode): S
   return s;
 }
 
+const SETTER = /^Set(MaxOpenConns|MaxIdleConns|ConnMaxLifetime|ConnMaxIdleTime)$/;
+const setterName = (c: SyntaxNode) => c.childForFieldName('function')?.childForFieldName('field')?.text ?? '';
+const receiverOf = (c: SyntaxNode) => c.childForFieldName('function')?.childForFieldName('operand')?.text.replace(/\s/g, '');
+
+function enclosingFunction(n: SyntaxNode): SyntaxNode | undefined {
+  for (let p = n.parent; p; p = p.parent) if (p.type === 'function_declaration' || p.type === 'method_declaration' || p.type === 'func_literal') return p;
+  return undefined;
+}
+
+/** Setter calls on `name` inside `scope` (a function body), in source order. */
+function settersOn(scope: SyntaxNode, name: string): SyntaxNode[] {
+  return scope.descendantsOfType('call_expression').filter((c) => SETTER.test(setterName(c)) && receiverOf(c) === name);
+}
+
+/** The package's other files (same folder, not _test.go), parsed on first use; `free` deletes the trees. */
+function packageRoots(ctx: DetectorContext): { roots(): SyntaxNode[]; free(): void } {
+  let roots: SyntaxNode[] | undefined;
+  const made: Tree[] = [];
+  return {
+    roots() {
+      if (roots) return roots;
+      roots = [];
+      const dir = path.dirname(path.resolve(ctx.file));
+      for (const file of ctx.sources ?? []) {
+        if (!file.endsWith('.go') || path.dirname(path.resolve(file)) !== dir || path.resolve(file) === path.resolve(ctx.file)) continue;
+        const text = ctx.read(file);
+        if (text === undefined || !/\bSet(MaxOpenConns|MaxIdleConns|ConnMaxLifetime|ConnMaxIdleTime)\b/.test(text)) continue;
+        const tree = parseSync('go', text);
+        if (!tree) continue;
+        registerSource(tree, file, new LineIndex(text));
+        made.push(tree);
+        roots.push(tree.rootNode);
+      }
+      return roots;
+    },
+    free() {
+      for (const t of made.splice(0)) t.delete();
+      roots = undefined;
+    },
+  };
+}
+
+/**
+ * Setters on the pool elsewhere in its package: where the function that returns it is called
+ * (`db, err := store.Open()` then `db.SetMaxOpenConns(20)`: the same package's `Open()`), and in a
+ * function it is passed to (`configure(db)` with `func configure(d *sql.DB) { d.SetMaxOpenConns(20) }`),
+ * one call deep. Each with a note of where it is.
+ */
+function packageSetters(ctx: DetectorContext, root: SyntaxNode, call: SyntaxNode, holder: string, pkg: { roots(): SyntaxNode[] }): { node: SyntaxNode; via: string }[] {
+  const fn = enclosingFunction(call);
+  if (!fn) return [];
+  const out: { node: SyntaxNode; via: string }[] = [];
+  const all = () => [root, ...pkg.roots()];
+  const passedTo = (scope: SyntaxNode, name: string, via: string) => {
+    for (const c of scope.descendantsOfType('call_expression')) {
+      const f = c.childForFieldName('function');
+      if (f?.type !== 'identifier') continue;
+      const args = c.childForFieldName('arguments')?.namedChildren ?? [];
+      const i = args.findIndex((a) => a.text.replace(/\s/g, '') === name);
+      if (i < 0) continue;
+      for (const r of all()) {
+        for (const decl of r.namedChildren.filter((d) => d.type === 'function_declaration' && d.childForFieldName('name')?.text === f.text)) {
+          const params = (decl.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration').flatMap((p) => p.childrenForFieldName('name').map((n) => n.text));
+          const body = decl.childForFieldName('body');
+          if (params[i] && body) for (const node of settersOn(body, params[i])) out.push({ node, via: `${via}, passed to ${f.text}()` });
+        }
+      }
+    }
+  };
+  passedTo(fn, holder, 'in this function');
+  const name = fn.type === 'func_literal' ? undefined : fn.childForFieldName('name')?.text;
+  const returned = fn.descendantsOfType('return_statement').some((r) => r.namedChildren[0]?.namedChildren.some((e) => e.text.replace(/\s/g, '') === holder) || r.namedChildren[0]?.text.replace(/\s/g, '') === holder);
+  if (name && returned && fn.type === 'function_declaration') {
+    for (const r of all()) {
+      for (const c of r.descendantsOfType('call_expression')) {
+        if (c.childForFieldName('function')?.type !== 'identifier' || c.childForFieldName('function')!.text !== name) continue;
+        const v = holderOf(c).holder;
+        const scope = enclosingFunction(c);
+        if (!v || !scope) continue;
+        const via = `on the result of ${name}() in ${scope.childForFieldName('name')?.text ?? 'a function literal'}()`;
+        for (const node of settersOn(scope, v)) out.push({ node, via });
+        passedTo(scope, v, via);
+      }
+    }
+  }
+  return out;
+}
+
 export const goSqlDetector: Detector = {
   id: 'go-database-sql',
   languages: ['go'],
@@ -89,23 +179,42 @@ export const goSqlDetector: Detector = {
     });
     if (calls.length === 0) return [];
     const perProfile = evaluatorsFor(ctx, (env) => new GoEvaluator(root, env));
-    const setters = root.descendantsOfType('call_expression').filter((c) => /^Set(MaxOpenConns|MaxIdleConns|ConnMaxLifetime|ConnMaxIdleTime)$/.test(c.childForFieldName('function')?.childForFieldName('field')?.text ?? ''));
+    const setters = root.descendantsOfType('call_expression').filter((c) => SETTER.test(setterName(c)));
     const models: PoolModel[] = [];
+    const pkg = packageRoots(ctx);
+    try {
     for (const call of calls) {
       const span = nodeSpan(ctx.file, ctx.lines, call);
       const { holder, statement } = holderOf(call);
       const args = call.childForFieldName('arguments')?.namedChildren ?? [];
       const ctxArg = /Context$/.test(call.childForFieldName('function')!.text) ? 1 : 0;
       const isOpenDB = call.childForFieldName('function')!.text.endsWith('OpenDB');
-      const mine = setters.filter((s) => holder && s.childForFieldName('function')?.childForFieldName('operand')?.text.replace(/\s/g, '') === holder);
+      const mine = setters.filter((s) => holder && receiverOf(s) === holder);
+      const elsewhere = holder ? packageSetters(ctx, root, call, holder, pkg) : [];
+      // an evaluator per tree: a setter in another file reads that file's constants
+      const evaluators = new Map<SyntaxNode, Map<string, GoEvaluator>>();
+      const evalFor = (node: SyntaxNode, profile: string, own: GoEvaluator) => {
+        let top = node;
+        while (top.parent) top = top.parent;
+        if (top.tree === root.tree) return own;
+        let byProfile = evaluators.get(top);
+        if (!byProfile) evaluators.set(top, (byProfile = new Map()));
+        let e = byProfile.get(profile);
+        if (!e) byProfile.set(profile, (e = new GoEvaluator(top, own.env)));
+        return e;
+      };
       const profiles: Record<string, ProfileModel> = {};
       for (const { profile, envFiles, ev } of perProfile) {
         const settings: Record<string, Setting> = {};
         for (const [name, d] of Object.entries(GO_SQL_DEFAULTS)) {
           // the last call before the pool is used wins; calls are in source order
-          const last = mine.filter((s) => s.childForFieldName('function')?.childForFieldName('field')?.text === `Set${name}`).pop();
-          const arg = last?.childForFieldName('arguments')?.namedChildren[0];
-          settings[name] = arg ? setting(ctx, name, ev.evaluate(arg), arg) : { value: d.value, source: 'default', default: { library: 'database/sql', version: goVersion.source === 'assumed' ? 'Go' : goVersion.version, cite: d.cite } };
+          const last = mine.filter((s) => setterName(s) === `Set${name}`).pop();
+          const other = last ? undefined : elsewhere.filter((s) => setterName(s.node) === `Set${name}`).pop();
+          const found = last ?? other?.node;
+          const arg = found?.childForFieldName('arguments')?.namedChildren[0];
+          const s = arg ? setting(ctx, name, evalFor(arg, profile, ev).evaluate(arg), arg) : undefined;
+          if (s && other) s.reason = s.reason ? `${s.reason}; ${other.via}` : other.via;
+          settings[name] = s ? s : { value: d.value, source: 'default', default: { library: 'database/sql', version: goVersion.source === 'assumed' ? 'Go' : goVersion.version, cite: d.cite } };
         }
         let database: DatabaseInfo = { kind: 'unknown', how: isOpenDB ? 'sql.OpenDB(connector): the driver is not named here' : 'the driver name is not known' };
         const driverV = !isOpenDB && args[ctxArg] ? ev.evaluate(args[ctxArg]) : undefined;
@@ -139,6 +248,9 @@ export const goSqlDetector: Detector = {
         differsBetweenProfiles: differences(profiles),
         libraryVersion: goVersion,
       });
+    }
+    } finally {
+      pkg.free();
     }
     return models;
   },

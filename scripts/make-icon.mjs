@@ -1,4 +1,4 @@
-// Draws images/icon.png (128x128, the extension's icon): a database cylinder whose pool of
+// Draws client/images/icon.png (128x128, the extension's icon): a database cylinder whose pool of
 // connection slots is full, one slot overflowing in amber. Run `node scripts/make-icon.mjs`; the PNG
 // is committed, this keeps it reproducible. Pure Node: shapes as signed distances, 4x4 supersampled.
 import { deflateSync } from 'node:zlib';
@@ -64,5 +64,5 @@ const chunk = (type, data) => {
 const ihdr = Buffer.alloc(13);
 ihdr.writeUInt32BE(N, 0); ihdr.writeUInt32BE(N, 4); ihdr[8] = 8; ihdr[9] = 6; ihdr[10] = 0; ihdr[11] = 0; ihdr[12] = 0;
 const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(px, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
-writeFileSync(new URL('../images/icon.png', import.meta.url), png);
-console.log(`images/icon.png: ${png.length} bytes`);
+writeFileSync(new URL('../client/images/icon.png', import.meta.url), png);
+console.log(`client/images/icon.png: ${png.length} bytes`);

@@ -14,6 +14,10 @@
 // Flask-SQLAlchemy 2.x (2.5.1 flask_sqlalchemy/__init__.py:902-961, 607-618): apply_pool_defaults
 // reads the legacy keys, apply_driver_hacks sets MySQL pool_size 10 / pool_recycle 7200 and NullPool
 // for file SQLite without pool_size, then SQLALCHEMY_ENGINE_OPTIONS and engine_options (which wins).
+// SQLALCHEMY_BINDS: one engine, so one pool model, per bind key written as a literal dict. In 3.x
+// (extension.py@3.1.1:338-345) a bind gets a copy of SQLAlchemy(engine_options=...) updated with its
+// own value (a URL, or a dict of create_engine arguments with "url"): SQLALCHEMY_ENGINE_OPTIONS is the
+// default engine's alone. In 2.x binds are URLs and every engine gets the same options.
 import * as path from 'path';
 import type { SyntaxNode } from '../syntax';
 import { nodeSpan } from '../syntax';
@@ -29,11 +33,12 @@ import { activeProfiles, differences, type Detector, type DetectorContext } from
 export const FLASK_SQLALCHEMY_ASSUMED_VERSION = '3.1';
 const SRC3 = 'pallets-eco/flask-sqlalchemy@3.1.1:src/flask_sqlalchemy/extension.py';
 const SRC2 = 'pallets-eco/flask-sqlalchemy@2.5.1:flask_sqlalchemy/__init__.py';
-const KEY = /\bSQLALCHEMY_(DATABASE_URI|ENGINE_OPTIONS|POOL_SIZE|MAX_OVERFLOW|POOL_RECYCLE|POOL_TIMEOUT)\b/;
+const KEY = /\bSQLALCHEMY_(DATABASE_URI|ENGINE_OPTIONS|BINDS|POOL_SIZE|MAX_OVERFLOW|POOL_RECYCLE|POOL_TIMEOUT)\b/;
 const LEGACY: Record<string, string> = { SQLALCHEMY_POOL_SIZE: 'pool_size', SQLALCHEMY_MAX_OVERFLOW: 'max_overflow', SQLALCHEMY_POOL_RECYCLE: 'pool_recycle', SQLALCHEMY_POOL_TIMEOUT: 'pool_timeout' };
 /** sa.engine_from_config coerces these with int() (sqlalchemy engine/default.py engine_config_types). */
 const COERCED = new Set(['pool_size', 'max_overflow', 'pool_timeout', 'pool_recycle']);
 
+const NO_URI = 'SQLALCHEMY_DATABASE_URI is not set in this config';
 const PROD = /prod|live/i;
 const DEV = /dev|local/i;
 const TEST = /test/i;
@@ -200,7 +205,7 @@ function buildProfile(ctx: DetectorContext, profile: string, envFiles: string[],
     else legacyOpts.set(name, { v, via: key });
   }
   const urlV = view.get('SQLALCHEMY_DATABASE_URI');
-  const database = urlV ? databaseOf({ v: urlV, node: anchor }, ctx) : { kind: 'unknown' as const, how: 'SQLALCHEMY_DATABASE_URI is not set in this config' };
+  const database = urlV ? databaseOf({ v: urlV, node: anchor }, ctx) : { kind: 'unknown' as const, how: NO_URI };
   const isMysql = database.kind === 'mysql';
   const driverDefaults = new Map<string, Setting>();
   if (version.v3) {
@@ -252,6 +257,34 @@ function buildProfile(ctx: DetectorContext, profile: string, envFiles: string[],
   return { profile, envFiles, database, poolClass, settings, insertTarget, ...(boundBy ? { boundBy } : {}) };
 }
 
+/** The key nodes of SQLALCHEMY_BINDS dict literals in the file (`"users": ...`), by bind name. */
+function bindAnchors(root: SyntaxNode): Map<string, SyntaxNode> {
+  const out = new Map<string, SyntaxNode>();
+  for (const d of root.descendantsOfType('dictionary')) {
+    const p = d.parent;
+    const owner = p?.type === 'assignment' ? p.childForFieldName('left')?.text : p?.type === 'keyword_argument' ? p.childForFieldName('name')?.text : p?.type === 'pair' ? p.childForFieldName('key')?.text : undefined;
+    if (!owner || !/SQLALCHEMY_BINDS['"]?\]?$/.test(owner)) continue;
+    for (const pair of d.namedChildren.filter((c) => c.type === 'pair')) {
+      const key = pair.childForFieldName('key');
+      const m = key?.type === 'string' ? /^[rRuU]?(['"])(.*)\1$/s.exec(key.text) : null;
+      if (key && m && !out.has(m[2])) out.set(m[2], key);
+    }
+  }
+  return out;
+}
+
+/** The config one bind's engine is made from: its URL, and (3.x) its own options in place of SQLALCHEMY_ENGINE_OPTIONS. */
+function bindView(view: ConfigView, bind: V, v3: boolean): ConfigView {
+  const out: ConfigView = v3 ? new Map() : new Map([...view].filter(([k]) => k !== 'SQLALCHEMY_BINDS'));
+  if (bind.val.t === 'dict') {
+    const url = bind.val.entries.get('url');
+    if (url) out.set('SQLALCHEMY_DATABASE_URI', url);
+    else out.delete('SQLALCHEMY_DATABASE_URI');
+    if (v3) out.set('SQLALCHEMY_ENGINE_OPTIONS', { ...bind, val: { ...bind.val, entries: new Map([...bind.val.entries].filter(([k]) => k !== 'url')) } });
+  } else out.set('SQLALCHEMY_DATABASE_URI', bind);
+  return out;
+}
+
 export const flaskSqlalchemyDetector: Detector = {
   id: 'flask-sqlalchemy',
   languages: ['python'],
@@ -271,8 +304,28 @@ export const flaskSqlalchemyDetector: Detector = {
       return ev;
     };
     const models: PoolModel[] = [];
-    const push = (anchor: SyntaxNode, ctor: string, profiles: Record<string, ProfileModel>) => {
+    const anchors = bindAnchors(root);
+    /** One pool per bind key, from the views each profile's default pool was built from. */
+    const pushBinds = (owner: string, views: { profile: string; view: ConfigView; env: ProfileEnv; boundBy?: string }[]) => {
+      const byBind = new Map<string, Record<string, ProfileModel>>();
+      for (const { profile, view, env, boundBy } of views) {
+        for (const [name, bind] of dictEntries(view.get('SQLALCHEMY_BINDS')) ?? []) {
+          const anchor = anchors.get(name);
+          if (!anchor) continue;
+          let profiles = byBind.get(name);
+          if (!profiles) byBind.set(name, (profiles = {}));
+          const model = buildProfile(ctx, profile, ctx.env.filesFor(ctx.file, profile).map((f) => f.file), bindView(view, bind, version.v3), ext, env, anchor, version, saVersion, boundBy, false);
+          // a URL alone has no options dict of its own to add a setting to
+          if (bind.val.t !== 'dict') model.insertTarget = undefined;
+          profiles[profile] = model;
+        }
+      }
+      for (const [name, profiles] of byBind) push(anchors.get(name)!, `${owner} SQLALCHEMY_BINDS["${name}"]`, profiles);
+    };
+    const push = (anchor: SyntaxNode, ctor: string, profiles: Record<string, ProfileModel>, binds = false) => {
       if (Object.keys(profiles).length === 0) return;
+      // binds and no SQLALCHEMY_DATABASE_URI: no default engine (3.x makes one only from a URL)
+      if (binds && Object.values(profiles).every((p) => p.database.how === NO_URI)) return;
       const span = nodeSpan(ctx.file, ctx.lines, anchor);
       models.push({ id: `${ctx.file}:${span.line + 1}:${span.column + 1}`, library: 'flask-sqlalchemy', constructor: ctor, file: ctx.file, span, async: false, profiles, differsBetweenProfiles: differences(profiles), libraryVersion: versionInfo });
     };
@@ -290,25 +343,32 @@ export const flaskSqlalchemyDetector: Detector = {
       const bound = named ? named.map((p) => ({ profile: p, boundBy: `config class ${name} is named for ${p}` })) : activeProfiles(ctx).map((p) => ({ profile: p, boundBy: undefined }));
       const anchorNode = [cls, ...basesOf(cls)].flatMap((c) => (c.childForFieldName('body')?.namedChildren ?? []).filter((s) => /\bSQLALCHEMY_(DATABASE_URI|ENGINE_OPTIONS)\b/.test(s.text)))[0] ?? cls.childForFieldName('name')!;
       const profiles: Record<string, ProfileModel> = {};
+      const views: { profile: string; view: ConfigView; env: ProfileEnv; boundBy?: string }[] = [];
       for (const { profile, boundBy } of bound) {
         const ev = evFor(profile);
         const obj = ev.exported(name);
         const view: ConfigView = new Map([...(dictEntries(obj) ?? [])].filter(([k]) => KEY.test(k)));
+        views.push({ profile, view, env: ev.env, boundBy });
         // an ignored apply_pool_defaults override is reported once, with the first config of the file
         profiles[profile] = buildProfile(ctx, profile, ctx.env.filesFor(ctx.file, profile).map((f) => f.file), view, ext, ev.env, anchorNode, version, saVersion, boundBy, models.length === 0);
       }
-      push(anchorNode, name, profiles);
+      push(anchorNode, name, profiles, views.some((v) => v.view.has('SQLALCHEMY_BINDS')));
+      pushBinds(name, views);
     }
     // app.config writes
     const writes = configWrites(root);
     if (writes.length) {
       const anchor = writes.find((w) => !/from_object/.test(w.text))!;
       const profiles: Record<string, ProfileModel> = {};
+      const views: { profile: string; view: ConfigView; env: ProfileEnv }[] = [];
       for (const profile of activeProfiles(ctx)) {
         const ev = evFor(profile);
-        profiles[profile] = buildProfile(ctx, profile, ctx.env.filesFor(ctx.file, profile).map((f) => f.file), readWrites(writes, ev, ctx, ev.env), ext, ev.env, anchor, version, saVersion, undefined, models.length === 0);
+        const view = readWrites(writes, ev, ctx, ev.env);
+        views.push({ profile, view, env: ev.env });
+        profiles[profile] = buildProfile(ctx, profile, ctx.env.filesFor(ctx.file, profile).map((f) => f.file), view, ext, ev.env, anchor, version, saVersion, undefined, models.length === 0);
       }
-      push(anchor, `app.config (${path.basename(ctx.file)})`, profiles);
+      push(anchor, `app.config (${path.basename(ctx.file)})`, profiles, views.some((v) => v.view.has('SQLALCHEMY_BINDS')));
+      pushBinds(`app.config (${path.basename(ctx.file)})`, views);
     }
     return models;
   },

@@ -186,3 +186,30 @@ export function goModVersion(src: VersionSource, module?: string): { version: st
   }
   return undefined;
 }
+
+/**
+ * HikariCP for a Spring Boot config file: the nearest pom.xml or build.gradle(.kts) from the file up
+ * that names it (com.zaxxer:HikariCP with a version), else the Spring Boot version that manages it
+ * (spring-boot-starter-parent, the org.springframework.boot plugin). Property references
+ * (`${hikari.version}`) are not followed.
+ */
+export function hikariVersion(src: VersionSource): { version: string; source: string } | undefined {
+  for (const dir of foldersUp(src.file, src.root)) {
+    for (const name of ['pom.xml', 'build.gradle', 'build.gradle.kts']) {
+      const file = path.join(dir, name);
+      const text = src.read(file);
+      if (text === undefined) continue;
+      const code = name === 'pom.xml' ? text.replace(/<!--[\s\S]*?-->/g, '') : text.replace(/\/\/[^\n]*/g, '');
+      const own = name === 'pom.xml'
+        ? /<artifactId>\s*HikariCP\s*<\/artifactId>\s*<version>\s*([0-9][\w.-]*)\s*<\/version>/.exec(code)
+        : /["']com\.zaxxer:HikariCP:([0-9][\w.-]*)["']/.exec(code);
+      if (own) return { version: own[1], source: src.rel(file) };
+      const boot = name === 'pom.xml'
+        ? /<parent>[\s\S]*?<artifactId>\s*spring-boot-(?:starter-parent|dependencies)\s*<\/artifactId>\s*<version>\s*([0-9][\w.-]*)\s*<\/version>[\s\S]*?<\/parent>/.exec(code) ??
+          /<artifactId>\s*spring-boot-dependencies\s*<\/artifactId>\s*<version>\s*([0-9][\w.-]*)\s*<\/version>/.exec(code)
+        : /id\s*\(?\s*["']org\.springframework\.boot["']\s*\)?\s*version\s*["']([0-9][\w.-]*)["']/.exec(code);
+      if (boot) return { version: `the version Spring Boot ${boot[1]} manages`, source: src.rel(file) };
+    }
+  }
+  return undefined;
+}

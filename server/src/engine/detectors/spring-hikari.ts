@@ -16,6 +16,7 @@ import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel,
 import { isSpringConfigFile, parseSpringFile, relaxedKey, type SpringDocument, type SpringEntry, type SpringFile } from '../spring-config';
 import { maskSecrets, maskUrl, parseDbUrl } from '../urls';
 import { activeProfiles, differences, type TextDetector, type TextDetectorContext } from './types';
+import { hikariVersion } from '../versions';
 
 const HIKARI = 'brettwooldridge/HikariCP@604d7d58 (6.0.0)';
 const CONFIG = `${HIKARI}:src/main/java/com/zaxxer/hikari/HikariConfig.java`;
@@ -378,6 +379,9 @@ export const springHikariDetector: TextDetector = {
       }
     }
 
+    const version = (ctx.root !== undefined ? hikariVersion({ ...ctx, root: ctx.root }) : undefined) ?? { version: '5/6 (assumed: the version Spring Boot 3 manages)', source: 'assumed' };
+    // a default is labelled with an explicit HikariCP version; one managed by Spring Boot keeps 5/6
+    const label = /^\d/.test(version.version) ? version.version : '5/6';
     const profiles: Record<string, ProfileModel> = {};
     for (const run of runs) {
       const layers = layersFor(files, run.active);
@@ -393,8 +397,8 @@ export const springHikariDetector: TextDetector = {
         else if (name === 'minimum-idle') {
           const max = settings['maximum-pool-size'];
           const v = typeof max.value === 'number' && max.value >= 1 ? max.value : 10;
-          settings[name] = { value: v, source: 'default', default: { library: 'HikariCP', version: '5/6', cite: HIKARI_DEFAULTS[name].cite }, reason: 'HikariCP sets minimum-idle to maximum-pool-size when it is not set' };
-        } else settings[name] = { value: HIKARI_DEFAULTS[name].value, source: 'default', default: { library: 'HikariCP', version: '5/6', cite: HIKARI_DEFAULTS[name].cite } };
+          settings[name] = { value: v, source: 'default', default: { library: 'HikariCP', version: label, cite: HIKARI_DEFAULTS[name].cite }, reason: 'HikariCP sets minimum-idle to maximum-pool-size when it is not set' };
+        } else settings[name] = { value: HIKARI_DEFAULTS[name].value, source: 'default', default: { library: 'HikariCP', version: label, cite: HIKARI_DEFAULTS[name].cite } };
       }
       profiles[run.profile] = {
         profile: run.profile,
@@ -417,7 +421,7 @@ export const springHikariDetector: TextDetector = {
         async: false,
         profiles,
         differsBetweenProfiles: differences(profiles),
-        libraryVersion: ctx.versions.get('hikaricp') ?? { version: '5/6 (assumed: the version Spring Boot 3 manages)', source: 'assumed' },
+        libraryVersion: version,
       },
     ];
   },

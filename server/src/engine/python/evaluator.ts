@@ -321,11 +321,12 @@ export class PyEvaluator {
   }
 
   /** model_config = SettingsConfigDict(...) / {...}, or pydantic v1's inner `class Config:`. */
-  private settingsConfig(cls: SyntaxNode): { prefix: string; caseSensitive: boolean } {
-    const out = { prefix: '', caseSensitive: false };
+  private settingsConfig(cls: SyntaxNode): { prefix: string; caseSensitive: boolean; delimiter?: string } {
+    const out: { prefix: string; caseSensitive: boolean; delimiter?: string } = { prefix: '', caseSensitive: false };
     const read = (k: string, v: V) => {
       if (k === 'env_prefix' && v.val.t === 'str') out.prefix = v.val.v;
       if (k === 'case_sensitive' && v.val.t === 'bool') out.caseSensitive = v.val.v;
+      if (k === 'env_nested_delimiter' && v.val.t === 'str' && v.val.v) out.delimiter = v.val.v;
     };
     const module: Frame = { locals: this.module(), depth: 1 };
     for (const c of [...this.bases(cls)].reverse().concat(cls)) {
@@ -350,6 +351,70 @@ export class PyEvaluator {
       }
     }
     return out;
+  }
+
+  /** The class of a field's annotation when it is a pydantic model of this file (BaseModel, not BaseSettings, which reads the env itself). */
+  private nestedModel(annotation: string): SyntaxNode | undefined {
+    const t = annotation.replace(/\s+/g, '').replace(/^Optional\[(.*)\]$/, '$1').replace(/\|None$|^None\|/, '');
+    const cls = /^[A-Za-z_]\w*$/.test(t) ? this.classes.get(t) : undefined;
+    if (!cls || this.isSettingsClass(cls)) return undefined;
+    return [cls, ...this.bases(cls)].some((c) => (c.childForFieldName('superclasses')?.namedChildren ?? []).some((b) => /(^|\.)BaseModel$/.test(b.text))) ? cls : undefined;
+  }
+
+  /**
+   * A nested model's value when the env sets any of it: `DB__POOL_SIZE` (with env_nested_delimiter
+   * '__') for one field, or `DB` holding JSON for the whole model; the model's own defaults fill the
+   * rest (pydantic validates the env's dict, not the field's default instance). Undefined when the
+   * env sets none of it (the field's default applies as usual).
+   */
+  private nestedInstance(cls: SyntaxNode, envName: string, conf: { caseSensitive: boolean; delimiter?: string }, label: string): V | undefined {
+    const module: Frame = { locals: this.module(), depth: 1 };
+    const fields: { field: string; type: string; node: SyntaxNode; dflt?: V }[] = [];
+    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
+      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
+        const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+        const type = a?.type === 'assignment' ? a.childForFieldName('type') : undefined;
+        const left = a?.childForFieldName('left');
+        if (!a || !type || left?.type !== 'identifier' || left.text === 'model_config') continue;
+        const right = a.childForFieldName('right');
+        fields.push({ field: left.text, type: type.text, node: a, dflt: right ? this.eval(right, module) : undefined });
+      }
+    }
+    const same = (a: string, b: string) => (conf.caseSensitive ? a === b : a.toLowerCase() === b.toLowerCase());
+    const set = new Map<string, NonNullable<ReturnType<ProfileEnv['get']>>>();
+    if (conf.delimiter) {
+      for (const [k, e] of this.env.vars) {
+        const head = k.slice(0, envName.length + conf.delimiter.length);
+        if (!same(head, envName + conf.delimiter)) continue;
+        const sub = k.slice(head.length);
+        const f = fields.find((x) => same(x.field, sub));
+        if (f) set.set(f.field, e);
+      }
+    }
+    const whole = this.envEntry(envName, conf.caseSensitive);
+    let json: Record<string, unknown> | undefined;
+    if (whole) {
+      try {
+        const parsed: unknown = JSON.parse(whole.value);
+        if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) json = parsed as Record<string, unknown>;
+      } catch {
+        // every field of the model carries the error, so the pool setting that reads one shows it
+        const error = (node: SyntaxNode): V => ({ val: { t: 'error', message: `${label}: ${whole.name} is not JSON for the nested model: pydantic-settings raises SettingsError at start-up` }, origin: { k: 'env', name: whole.name, entry: whole, readNode: node } });
+        return { val: { t: 'dict', entries: new Map(fields.map((f) => [f.field, error(f.node)])), nodes: [], obj: { name: cls.childForFieldName('name')?.text ?? '?' } } };
+      }
+    }
+    if (set.size === 0 && !json) return undefined;
+    const entries = new Map<string, V>();
+    for (const f of fields) {
+      const e = set.get(f.field);
+      const j = json && Object.prototype.hasOwnProperty.call(json, f.field) ? json[f.field] : undefined;
+      if (e) entries.set(f.field, { val: convertSetting(f.type, e.value, `${label}.${f.field}`), origin: { k: 'env', name: e.name, entry: e, fallback: f.dflt, readNode: f.node } });
+      else if (j !== undefined && whole) entries.set(f.field, { val: convertSetting(f.type, typeof j === 'string' ? j : JSON.stringify(j), `${label}.${f.field}`), origin: { k: 'env', name: whole.name, entry: whole, fallback: f.dflt, readNode: f.node } });
+      // the model's default, as the fallback of the env variable that would set it
+      else if (f.dflt) entries.set(f.field, conf.delimiter && !(f.dflt.origin && f.dflt.origin.k !== 'literal') ? { val: f.dflt.val, origin: { k: 'env', name: `${envName}${conf.delimiter}${f.field}`.toUpperCase(), fallback: f.dflt, readNode: f.node } } : f.dflt);
+      else entries.set(f.field, { val: { t: 'error', message: `${label}: field '${f.field}' is required and ${envName}${conf.delimiter ?? '__'}${f.field.toUpperCase()} is not set in the ${this.env.name} profile (pydantic raises ValidationError at start-up)` }, origin: { k: 'env', name: `${envName}${conf.delimiter ?? ''}${f.field}`, readNode: f.node } });
+    }
+    return { val: { t: 'dict', entries, nodes: [], obj: { name: cls.childForFieldName('name')?.text ?? '?' } } };
   }
 
   /** An env entry by name; pydantic-settings matches names case-insensitively unless case_sensitive=True. */
@@ -401,6 +466,15 @@ export class PyEvaluator {
         if (given) {
           entries.set(field, given);
           continue;
+        }
+        // a nested pydantic model (`db: DatabaseSettings`): its fields from PREFIX + field + delimiter + name
+        const nested = this.nestedModel(type.text);
+        if (nested) {
+          const v = this.nestedInstance(nested, `${conf.prefix}${field}`, conf, `${name}.${field}`);
+          if (v) {
+            entries.set(field, v);
+            continue;
+          }
         }
         const names = aliases.length ? aliases : [conf.prefix + field];
         const found = names.map((n) => this.envEntry(n, conf.caseSensitive)).find((e) => e);

@@ -35,9 +35,23 @@ describe('Go database/sql setters elsewhere in the package', () => {
     assert.strictEqual(r.pools.length, 1);
     const s = r.pools[0].profiles.development.settings;
     assert.deepStrictEqual([s.MaxOpenConns.value, relTo(root)(s.MaxOpenConns.span!.file), s.MaxOpenConns.reason], [12, 'store/use.go', 'on the result of Open() in Use()']);
-    // cmd/ is another package, use_test.go is a test: neither sets this pool
+    // without a go.mod cmd/ cannot be tied to this package by import path; use_test.go is a test: neither sets this pool
     assert.deepStrictEqual([s.MaxIdleConns.source, s.ConnMaxLifetime.source], ['default', 'default']);
     assert.ok(!r.findings.some((f) => f.rule === 'unlimited-open-connections'));
+  });
+
+  it('another package of the module that imports the pool\'s package (by go.mod\'s module path) and sets the result of its exported function', async () => {
+    const root = tree({
+      'go.mod': 'module example.com/app\n\ngo 1.22\n',
+      'internal/store/open.go': OPEN,
+      'cmd/api/main.go': 'package main\n\nimport (\n\t"time"\n\n\tdbstore "example.com/app/internal/store"\n)\n\nfunc main() {\n\tdb, err := dbstore.Open()\n\tif err != nil {\n\t\tpanic(err)\n\t}\n\tdb.SetMaxOpenConns(30)\n\ttune(db)\n}\n\nfunc tune(d interface{}) {}\n\nfunc size(d *sql.DB) { d.SetConnMaxLifetime(5 * time.Minute) }\n',
+      'cmd/other/main.go': 'package main\n\nimport "example.com/app/internal/other"\n\nfunc main() {\n\tdb, _ := other.Open()\n\tdb.SetMaxIdleConns(99)\n}\n',
+    });
+    const r = await check({ root, rel: relTo(root) });
+    const s = r.pools[0].profiles.development.settings;
+    assert.deepStrictEqual([s.MaxOpenConns.value, relTo(root)(s.MaxOpenConns.span!.file), s.MaxOpenConns.reason], [30, 'cmd/api/main.go', 'on the result of dbstore.Open() in main() (cmd/api/main.go)']);
+    // a package importing another path, and a function the pool is never passed to, set nothing
+    assert.deepStrictEqual([s.MaxIdleConns.source, s.ConnMaxLifetime.source], ['default', 'default']);
   });
 
   it('a long-lived workspace re-reads the pool when the file with the setter changes', async () => {

@@ -162,6 +162,17 @@ export function npmVersion(src: VersionSource, names: string[]): { version: stri
   return undefined;
 }
 
+/** The Go module a file belongs to: the nearest go.mod from its folder up, its folder and its module path. */
+export function goModule(src: VersionSource): { dir: string; module: string } | undefined {
+  for (const dir of foldersUp(src.file, src.root)) {
+    const text = src.read(path.join(dir, 'go.mod'));
+    if (text === undefined) continue;
+    const m = /^module\s+("?)([^\s"]+)\1\s*$/m.exec(text.replace(/\/\/[^\n]*/g, ''));
+    return m ? { dir, module: m[2] } : undefined;
+  }
+  return undefined;
+}
+
 /**
  * Go: the nearest go.mod from the file up. `module` undefined asks for the Go version itself (the
  * `go` directive, or `toolchain` when it is newer: the standard library's database/sql is the

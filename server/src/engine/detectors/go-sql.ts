@@ -1,11 +1,12 @@
 // Go database/sql: `sql.Open(driver, dsn)` (and sqlx.Open/Connect) whose *sql.DB is configured
 // by `db.SetMaxOpenConns`, `SetMaxIdleConns`, `SetConnMaxLifetime` and `SetConnMaxIdleTime` calls
-// on the same variable in the file, or elsewhere in its package: on the result of the function that
-// returns it, or on the parameter of a function it is passed to. Defaults from golang/go@59fbc067 src/database/sql/sql.go:
+// on the same variable in the file, or elsewhere in its package and in the module's packages that
+// import it: on the result of the function that returns it, or on the parameter of a function it is
+// passed to. Defaults from golang/go@59fbc067 src/database/sql/sql.go:
 // MaxOpenConns 0 = unlimited, MaxIdleConns 2 (defaultMaxIdleConns), lifetimes 0 = forever.
 import * as path from 'path';
 import type { SyntaxNode, Tree } from '../syntax';
-import { goModVersion } from '../versions';
+import { goModule, goModVersion } from '../versions';
 import { LineIndex, nodeSpan, parseSync, registerSource } from '../syntax';
 import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting } from '../model';
 import { GoEvaluator, type GoV } from '../go/evaluator';
@@ -87,29 +88,61 @@ function settersOn(scope: SyntaxNode, name: string): SyntaxNode[] {
 }
 
 /** The package's other files (same folder, not _test.go), parsed on first use; `free` deletes the trees. */
-function packageRoots(ctx: DetectorContext): { roots(): SyntaxNode[]; free(): void } {
+function packageRoots(ctx: DetectorContext): { roots(): SyntaxNode[]; importers(): { alias: string; roots: SyntaxNode[] }[]; free(): void } {
   let roots: SyntaxNode[] | undefined;
+  let importers: { alias: string; roots: SyntaxNode[] }[] | undefined;
   const made: Tree[] = [];
+  const setterText = /\bSet(MaxOpenConns|MaxIdleConns|ConnMaxLifetime|ConnMaxIdleTime)\b/;
+  const parse = (file: string, text: string) => {
+    const tree = parseSync('go', text);
+    if (!tree) return undefined;
+    registerSource(tree, file, new LineIndex(text));
+    made.push(tree);
+    return tree.rootNode;
+  };
+  const self = path.resolve(ctx.file);
+  const goFiles = (dir: string) => (ctx.sources ?? []).filter((f) => f.endsWith('.go') && path.dirname(path.resolve(f)) === dir && path.resolve(f) !== self);
   return {
     roots() {
       if (roots) return roots;
       roots = [];
-      const dir = path.dirname(path.resolve(ctx.file));
-      for (const file of ctx.sources ?? []) {
-        if (!file.endsWith('.go') || path.dirname(path.resolve(file)) !== dir || path.resolve(file) === path.resolve(ctx.file)) continue;
+      for (const file of goFiles(path.dirname(self))) {
         const text = ctx.read(file);
-        if (text === undefined || !/\bSet(MaxOpenConns|MaxIdleConns|ConnMaxLifetime|ConnMaxIdleTime)\b/.test(text)) continue;
-        const tree = parseSync('go', text);
-        if (!tree) continue;
-        registerSource(tree, file, new LineIndex(text));
-        made.push(tree);
-        roots.push(tree.rootNode);
+        const root = text !== undefined && setterText.test(text) ? parse(file, text) : undefined;
+        if (root) roots.push(root);
       }
       return roots;
+    },
+    /** Packages of the same module that import this one (by go.mod's module path), each with the local name they import it under. */
+    importers() {
+      if (importers) return importers;
+      importers = [];
+      const mod = goModule(ctx);
+      if (!mod) return importers;
+      const rel = path.relative(mod.dir, path.dirname(self)).split(path.sep).join('/');
+      const importPath = rel ? `${mod.module}/${rel}` : mod.module;
+      const quoted = `"${importPath}"`;
+      const byDir = new Map<string, { alias: string; roots: SyntaxNode[] }>();
+      for (const file of ctx.sources ?? []) {
+        if (!file.endsWith('.go') || path.dirname(path.resolve(file)) === path.dirname(self)) continue;
+        const text = ctx.read(file);
+        if (text === undefined || !text.includes(quoted) || !setterText.test(text)) continue;
+        const root = parse(file, text);
+        if (!root) continue;
+        const alias = goImports(root).get(importPath);
+        if (!alias || alias === '_' || alias === '.') continue;
+        const dir = path.dirname(path.resolve(file));
+        const entry = byDir.get(dir) ?? { alias, roots: [] };
+        entry.roots.push(root);
+        byDir.set(dir, entry);
+      }
+      importers = [...byDir.values()];
+      return importers;
     },
     free() {
       for (const t of made.splice(0)) t.delete();
       roots = undefined;
+      importers = undefined;
     },
   };
 }
@@ -120,19 +153,19 @@ function packageRoots(ctx: DetectorContext): { roots(): SyntaxNode[]; free(): vo
  * function it is passed to (`configure(db)` with `func configure(d *sql.DB) { d.SetMaxOpenConns(20) }`),
  * one call deep. Each with a note of where it is.
  */
-function packageSetters(ctx: DetectorContext, root: SyntaxNode, call: SyntaxNode, holder: string, pkg: { roots(): SyntaxNode[] }): { node: SyntaxNode; via: string }[] {
+function packageSetters(ctx: DetectorContext, root: SyntaxNode, call: SyntaxNode, holder: string, pkg: ReturnType<typeof packageRoots>): { node: SyntaxNode; via: string }[] {
   const fn = enclosingFunction(call);
   if (!fn) return [];
   const out: { node: SyntaxNode; via: string }[] = [];
   const all = () => [root, ...pkg.roots()];
-  const passedTo = (scope: SyntaxNode, name: string, via: string) => {
+  const passedTo = (scope: SyntaxNode, name: string, via: string, roots: () => SyntaxNode[] = all) => {
     for (const c of scope.descendantsOfType('call_expression')) {
       const f = c.childForFieldName('function');
       if (f?.type !== 'identifier') continue;
       const args = c.childForFieldName('arguments')?.namedChildren ?? [];
       const i = args.findIndex((a) => a.text.replace(/\s/g, '') === name);
       if (i < 0) continue;
-      for (const r of all()) {
+      for (const r of roots()) {
         for (const decl of r.namedChildren.filter((d) => d.type === 'function_declaration' && d.childForFieldName('name')?.text === f.text)) {
           const params = (decl.childForFieldName('parameters')?.namedChildren ?? []).filter((p) => p.type === 'parameter_declaration').flatMap((p) => p.childrenForFieldName('name').map((n) => n.text));
           const body = decl.childForFieldName('body');
@@ -154,6 +187,23 @@ function packageSetters(ctx: DetectorContext, root: SyntaxNode, call: SyntaxNode
         const via = `on the result of ${name}() in ${scope.childForFieldName('name')?.text ?? 'a function literal'}()`;
         for (const node of settersOn(scope, v)) out.push({ node, via });
         passedTo(scope, v, via);
+      }
+    }
+    // another package of the module that imports this one: `db, err := store.Open()` then `db.SetMaxOpenConns(20)`
+    if (/^[A-Z]/.test(name)) {
+      for (const imp of pkg.importers()) {
+        for (const r of imp.roots) {
+          for (const c of r.descendantsOfType('call_expression')) {
+            const f = c.childForFieldName('function');
+            if (f?.type !== 'selector_expression' || f.childForFieldName('operand')?.text !== imp.alias || f.childForFieldName('field')?.text !== name) continue;
+            const v = holderOf(c).holder;
+            const scope = enclosingFunction(c);
+            if (!v || !scope) continue;
+            const via = `on the result of ${imp.alias}.${name}() in ${scope.childForFieldName('name')?.text ?? 'a function literal'}() (${ctx.rel(nodeSpan(ctx.file, ctx.lines, c).file)})`;
+            for (const node of settersOn(scope, v)) out.push({ node, via });
+            passedTo(scope, v, via, () => imp.roots);
+          }
+        }
       }
     }
   }

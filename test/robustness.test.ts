@@ -4,7 +4,7 @@ import * as assert from 'assert';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { check } from '../server/src/engine';
+import { check, createWorkspace } from '../server/src/engine';
 import { MAX_PARSE_CHARS } from '../server/src/engine/syntax';
 import { relTo } from './helpers/fixtures';
 
@@ -76,5 +76,41 @@ describe('robustness: inputs the fuzzer found', () => {
     assert.deepStrictEqual(r.pools.map((p) => relTo(dir)(p.file)), ['app.py']);
     const ps = await problemsOf(dir);
     assert.deepStrictEqual(ps, [{ file: 'docker-compose.yml', line: 1, message: 'not read: flow collections ([...] and {...}) nested more than 128 deep at line 1, column 129 (the YAML parser takes seconds on thousands of levels; generated?); its services are not counted, other files are still checked' }]);
+  });
+
+  it('a Go import list of thousands of `max: 1,` and `*args, **kw,` is named as not parsed when the scan meets it and when an edit makes it', async () => {
+    // fuzz (npm run fuzz -- --runs 100000, seed 538886736, go-database-sql case 115): manyArgs
+    // forms 2 (x3634) and 3 (x8431) in main.go of unlimited-open-connections/negative-sqlite-and-limited
+    // took tree-sitter 12 s: the parser reported its error in 37 of 2,539 progress calls, and
+    // only those were held to the error-recovery budget
+    const go = (list: string) => `package main\n\nimport (${list}\n\t"database/sql"\n)\n\nfunc main() {\n\tdb, _ := sql.Open("pgx", "postgres://app@db/app")\n\tdb.SetMaxOpenConns(10)\n}\n`;
+    const hostile = go(`${'max: 1, '.repeat(3634)}${'*args, **kw, '.repeat(8431)}`);
+    const stopped = /^cannot parse: parsing stopped after 500 ms of CPU in error recovery, near line 3 \(a syntax error the parser cannot get past quickly\); its pools are not checked, other files are still checked$/;
+    const dir = ws({ 'cmd/main.go': hostile, 'app.py': POOL });
+    const r = await check({ root: dir, rel: relTo(dir) });
+    assert.deepStrictEqual(r.pools.map((p) => relTo(dir)(p.file)), ['app.py']);
+    const ps = (await problemsOf(dir)).filter((p) => p.file === 'cmd/main.go');
+    assert.strictEqual(ps.length, 1, JSON.stringify(ps));
+    assert.match(ps[0].message, stopped);
+    // the language server's path: an open file's tree is reparsed from its edit, under the same budget
+    const clean = go('');
+    const gdir = ws({ 'cmd/main.go': clean, 'app.py': POOL });
+    const file = path.join(gdir, 'cmd', 'main.go');
+    const w = createWorkspace({ root: gdir, rel: relTo(gdir) });
+    try {
+      w.openFile(file, clean);
+      await w.scan();
+      assert.strictEqual(w.poolsIn(file).length, 1, 'the clean file has its pool');
+      const at = clean.indexOf('(') + 1;
+      const inserted = hostile.length - clean.length;
+      const point = { row: 2, column: at - clean.lastIndexOf('\n', at) - 1 };
+      w.changeFile(file, hostile, [{ startIndex: at, oldEndIndex: at, newEndIndex: at + inserted, startPosition: point, oldEndPosition: point, newEndPosition: { row: 2, column: point.column + inserted } }]);
+      await w.update();
+      assert.deepStrictEqual(w.poolsIn(file), []);
+      assert.match(w.problemsIn(file).map((p) => p.message).join('\n'), stopped);
+      assert.strictEqual(w.poolsIn(path.join(gdir, 'app.py')).length, 1, 'the other file is still checked');
+    } finally {
+      w.dispose();
+    }
   });
 });

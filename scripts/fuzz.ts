@@ -4,12 +4,14 @@
 // (default 1000) outside tree-sitter's parse (reported apart: its error recovery is not
 // interruptible on some inputs), nor 10 s in all. A failure prints fast-check's counterexample and the seed to replay it.
 //
-// The readers are handed out to --workers worker threads (default 2, the machine's cores), one
+// The readers are handed out to --workers child processes (default 2, the machine's cores), one
 // reader at a time to whichever is free; every reader runs with the same seed, so a reader's cases
-// are the same whichever thread runs them (`--reader X --seed S --runs N --workers 1` replays them).
+// are the same whichever process runs them (`--reader X --seed S --runs N --workers 1` replays
+// them). Processes, not worker threads: a case's CPU time is read with process.cpuUsage(), which
+// counts every thread of a process, so two threads would each be charged for the other's work.
 //
 //   npm run fuzz -- [--runs 100000] [--seed N] [--reader sqlalchemy] [--limit-ms 1000] [--workers 2]
-import { Worker, isMainThread, parentPort, workerData } from 'worker_threads';
+import { fork, type ChildProcess } from 'child_process';
 import { fuzz, seeds, type FuzzReport } from '../test/helpers/fuzz';
 
 function arg(name: string): string | undefined {
@@ -26,19 +28,19 @@ interface Job {
 
 type FromWorker = { kind: 'progress'; reader: string; done: number } | { kind: 'done'; report: FuzzReport } | { kind: 'failed'; reader: string; message: string };
 
-/** A worker thread: runs the readers the main thread sends, one at a time. */
+/** A worker process: runs the readers the main process sends, one at a time. */
 function serve(): void {
-  const port = parentPort!;
-  port.on('message', (job: Job | null) => {
-    if (job === null) {
-      port.close();
+  const send = (m: FromWorker) => process.send!(m);
+  process.on('message', (job: Job | 'stop') => {
+    if (job === 'stop') {
+      process.disconnect();
       return;
     }
-    fuzz({ runs: job.runs, seed: job.seed, readers: [job.reader], limitMs: job.limitMs, onProgress: (reader, done) => port.postMessage({ kind: 'progress', reader, done } satisfies FromWorker) }).then(
-      (report) => port.postMessage({ kind: 'done', report } satisfies FromWorker),
+    fuzz({ runs: job.runs, seed: job.seed, readers: [job.reader], limitMs: job.limitMs, onProgress: (reader, done) => send({ kind: 'progress', reader, done }) }).then(
+      (report) => send({ kind: 'done', report }),
       (e) => {
         const err = e as Error & { cause?: Error };
-        port.postMessage({ kind: 'failed', reader: job.reader, message: `${err.message}\n${err.cause ? `cause: ${err.cause.message}\n` : ''}` } satisfies FromWorker);
+        send({ kind: 'failed', reader: job.reader, message: `${err.message}\n${err.cause ? `cause: ${err.cause.message}\n` : ''}` });
       },
     );
   });
@@ -61,11 +63,11 @@ async function main(): Promise<void> {
   const workers = Math.max(1, Math.min(readers.length, Number(arg('--workers') ?? 2)));
   const t0 = Date.now();
   const secs = () => ((Date.now() - t0) / 1000).toFixed(0);
-  process.stdout.write(`fuzz: ${perReader} cases for each of ${readers.join(', ')} (${perReader * readers.length} in all), seed ${seed}, CPU limit ${limitMs} ms per case, ${workers} worker thread${workers === 1 ? '' : 's'}\n`);
+  process.stdout.write(`fuzz: ${perReader} cases for each of ${readers.join(', ')} (${perReader * readers.length} in all), seed ${seed}, CPU limit ${limitMs} ms per case, ${workers} worker process${workers === 1 ? '' : 'es'}\n`);
   const report: FuzzReport = { runs: 0, seed, byReader: {}, worst: { ms: 0, case: '', wallMs: 0, parseMs: 0, parseCase: '' } };
   const queue = [...readers];
   const failures: string[] = [];
-  const threads = Array.from({ length: workers }, () => new Worker(__filename, { workerData: { worker: true } }));
+  const threads: ChildProcess[] = Array.from({ length: workers }, () => fork(__filename, ['--serve'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
   await Promise.all(
     threads.map(
       (w) =>
@@ -73,10 +75,10 @@ async function main(): Promise<void> {
           const next = () => {
             const reader = failures.length ? undefined : queue.shift();
             if (reader === undefined) {
-              w.postMessage(null);
+              w.send('stop');
               return;
             }
-            w.postMessage({ reader, runs: perReader, seed, limitMs } satisfies Job);
+            w.send({ reader, runs: perReader, seed, limitMs } satisfies Job);
           };
           w.on('message', (m: FromWorker) => {
             if (m.kind === 'progress') process.stdout.write(`  ${m.reader}: ${m.done} cases (${secs()} s)\n`);
@@ -89,10 +91,13 @@ async function main(): Promise<void> {
             }
           });
           w.on('error', (e) => {
-            failures.push(`worker thread: ${e.stack ?? e.message}`);
+            failures.push(`worker process: ${e.stack ?? e.message}`);
             resolve();
           });
-          w.on('exit', () => resolve());
+          w.on('exit', (code, signal) => {
+            if (code !== 0) failures.push(`worker process exited with ${signal ?? `code ${code}`}`);
+            resolve();
+          });
           next();
         }),
     ),
@@ -110,7 +115,7 @@ async function main(): Promise<void> {
   process.stdout.write(`worst case outside the parser: ${report.worst.ms.toFixed(0)} ms CPU (${report.worst.case})\nworst tree-sitter parse: ${report.worst.parseMs.toFixed(0)} ms CPU (${report.worst.parseCase}); worst wall clock ${report.worst.wallMs.toFixed(0)} ms\n`);
 }
 
-if (!isMainThread && (workerData as { worker?: boolean } | null)?.worker) serve();
+if (process.argv.includes('--serve') && process.send) serve();
 else
   main().catch((e) => {
     const err = e as Error & { cause?: Error };

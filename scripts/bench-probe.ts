@@ -4,8 +4,8 @@
 // runs in its default simple protocol and with -M prepared (the probe prepares its statement once
 // per connection), with -j as many threads as it has clients up to the CPU count.
 // POOL_LINT_BENCH_PG (else POOL_LINT_TEST_PG, else postgres@127.0.0.1:5432) names the server;
-// POOL_LINT_BENCH_SECONDS the duration of each run (default 5), POOL_LINT_BENCH_ROUNDS how many
-// rounds per client count (default 3; the machine is shared, so each round's ratio is taken from
+// POOL_LINT_BENCH_SECONDS the duration of each run (default 3), POOL_LINT_BENCH_ROUNDS how many
+// rounds per client count (default 5; the machine is shared, so each round's ratio is taken from
 // runs back to back and the median is printed), POOL_LINT_BENCH_CLIENTS the client counts.
 import { spawnSync } from 'child_process';
 import * as os from 'os';
@@ -15,8 +15,8 @@ import { defaultLimits } from '../server/src/probe/target';
 import { maskUrl } from '../server/src/engine/urls';
 
 const BASE = process.env.POOL_LINT_BENCH_PG ?? process.env.POOL_LINT_TEST_PG ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const SECONDS = Number(process.env.POOL_LINT_BENCH_SECONDS ?? 5);
-const REPS = Number(process.env.POOL_LINT_BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.POOL_LINT_BENCH_SECONDS ?? 3);
+const REPS = Number(process.env.POOL_LINT_BENCH_ROUNDS ?? 5);
 const CLIENTS = (process.env.POOL_LINT_BENCH_CLIENTS ?? '1,8,32').split(',').map(Number);
 // pgbench -S's statement, with the key fixed (the probe runs the user's SQL as written)
 const SQL = 'SELECT abalance FROM pgbench_accounts WHERE aid = 4242';

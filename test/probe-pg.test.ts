@@ -102,12 +102,13 @@ describe('probe: target safety (no server needed)', () => {
     assert.deepStrictEqual(defaultSteps(1), [1, 2, 4]);
   });
 
-  it('load threads by default only where one event loop would be measured: SQL, 8+ concurrent within the capacity, more than 2 cores', () => {
+  it('load threads by default only where one event loop would be measured: SQL, 8+ concurrent within the capacity, 2+ cores', () => {
     assert.strictEqual(loadThreads(undefined, 32, 32, 'sql', 16), 4);
     assert.strictEqual(loadThreads(undefined, 8, 8, 'sql', 16), 2);
-    assert.strictEqual(loadThreads(undefined, 8, 8, 'sql', 4), 2);
-    // 2 cores: the database's backends need the other one (bench:probe measured no gain)
-    assert.strictEqual(loadThreads(undefined, 32, 32, 'sql', 2), 1);
+    assert.strictEqual(loadThreads(undefined, 32, 32, 'sql', 2), 2);
+    assert.strictEqual(loadThreads(undefined, 32, 32, 'sql', 6), 3);
+    // one core: nothing to spread over
+    assert.strictEqual(loadThreads(undefined, 32, 32, 'sql', 1), 1);
     // past the capacity requests queue for a connection: one pool, as the application has it
     assert.strictEqual(loadThreads(undefined, 32, 16, 'sql', 16), 1);
     assert.strictEqual(loadThreads(undefined, 4, 4, 'sql', 16), 1);

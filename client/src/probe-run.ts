@@ -99,7 +99,7 @@ export interface ProbeProcessResult {
 
 /** The part of the CLI's JSON report the editor reads. */
 export interface ProbeJson {
-  kind: 'postgresql' | 'sqlite';
+  kind: 'postgresql' | 'mysql' | 'sqlite';
   complete: boolean;
   errors: string[];
   target?: { url: string; host: string; port: number; user?: string; database?: string };

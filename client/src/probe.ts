@@ -100,8 +100,8 @@ export function registerProbeCommand(output: vscode.OutputChannel, context?: vsc
 
 async function pickTarget(store?: PoolStore): Promise<ProbeTarget | undefined> {
   type Item = vscode.QuickPickItem & { target: ProbeTarget };
-  // the probe measures PostgreSQL and SQLite
-  const probeable = (store?.pools ?? []).filter((p) => p.profiles.some((pr) => pr.database.kind === 'postgresql' || pr.database.kind === 'sqlite'));
+  // the probe measures PostgreSQL, MySQL/MariaDB and SQLite
+  const probeable = (store?.pools ?? []).filter((p) => p.profiles.some((pr) => ['postgresql', 'mysql', 'sqlite'].includes(pr.database.kind)));
   const items: Item[] = probeable.map((p) => ({
     label: `${p.library} ${p.constructor}`,
     description: `${p.path}:${p.range.start.line + 1}`,
@@ -121,7 +121,7 @@ function secretKey(folder: vscode.WorkspaceFolder | undefined, t: ProbeTarget): 
 function isSqlite(t: ProbeTarget, store?: PoolStore): boolean {
   if (t.poolId === SQLITE_FRESH) return true;
   const pool = store?.pools.find((p) => p.id === t.poolId);
-  const kinds = (pool?.profiles ?? []).map((pr) => pr.database.kind).filter((k) => k === 'postgresql' || k === 'sqlite');
+  const kinds = (pool?.profiles ?? []).map((pr) => pr.database.kind).filter((k) => k === 'postgresql' || k === 'mysql' || k === 'sqlite');
   return kinds[0] === 'sqlite';
 }
 

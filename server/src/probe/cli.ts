@@ -12,7 +12,8 @@ import { toHtml, toJson, toText, redact, type ProbeReport } from './render';
 import { ProbeRefused } from './safety';
 import { freshConfigs, runSqliteProbe, type SqliteConfig } from './sqlite';
 import { parseDuration } from './stats';
-import { defaultLimits, findPool, limitsOf, rawUrl, sqliteSettingsOf, type PoolLimits } from './target';
+import { runMysqlProbe } from './mysql';
+import { defaultLimits, mysqlDefaultLimits, findPool, limitsOf, rawUrl, sqliteSettingsOf, type PoolLimits } from './target';
 import { FixBuilder } from '../engine/fixes';
 import { capacity } from '../../../rules/util';
 import type { PgProbeReport } from './pg';
@@ -22,11 +23,13 @@ export const PROBE_USAGE = `Usage: pool-lint probe [--pool FILE:LINE | --url URL
 Drives the database through a pool with the settings found in the code, at rising concurrency, and
 reports throughput, latency, acquire waits and timeouts per step, and the smallest pool size that
 holds the expected concurrency. Only loopback hosts and Unix sockets are probed unless allowed;
-every session is read-only (default_transaction_read_only=on) and named pool-lint-probe.
+every session is read-only (PostgreSQL default_transaction_read_only=on, MySQL SET SESSION TRANSACTION
+READ ONLY), bounded by a statement timeout and named pool-lint-probe.
 
 Target (one of):
-  --pool FILE:LINE           the pool constructed at that line (PostgreSQL or SQLite)
-  --url URL                  a PostgreSQL URL, with node-postgres's defaults (10 connections)
+  --pool FILE:LINE           the pool constructed at that line (PostgreSQL, MySQL/MariaDB or SQLite)
+  --url URL                  a PostgreSQL URL, with node-postgres's defaults (10 connections), or a
+                             mysql:// / mariadb:// URL, with mysql2's (10 connections)
   --sqlite                   SQLite on a fresh temporary database: rollback journal vs WAL,
                              two writers vs one (no server needed)
   --sqlite-file FILE         SQLite on a copy of FILE (the original is never opened)
@@ -49,7 +52,7 @@ Options:
   --max-requests N           upper bound on requests per step (default 200000)
   --threads N                load threads, each with its share of the pool (default 1: one pool,
                              as the application has it; for --workload sql at 8+ concurrent
-                             requests within the capacity, on more than 2 cores: up to 4)
+                             requests within the capacity: 2, up to half the cores, at most 4)
   --allow-host HOST          allow a non-loopback host (also poolLint.probe.allowedHosts)
   --no-confirm               skip the confirmation step at the expected concurrency`;
 
@@ -231,7 +234,7 @@ async function choosePool(a: ProbeArgs, cwd: string): Promise<Chosen> {
   const hit = findPool(result.pools, a.pool!, cwd);
   if ('error' in hit) throw new UsageError(hit.error);
   const names = Object.keys(hit.profiles);
-  const name = a.profile ?? names.find((n) => ['postgresql', 'sqlite'].includes(hit.profiles[n].database.kind)) ?? names[0];
+  const name = a.profile ?? names.find((n) => ['postgresql', 'mysql', 'sqlite'].includes(hit.profiles[n].database.kind)) ?? names[0];
   const profile = hit.profiles[name];
   if (!profile) throw new UsageError(`the pool at ${a.pool} has no profile '${name}' (profiles: ${names.join(', ')})`);
   return { pool: hit, profile, all: result.pools, rel, root, config: result.config };
@@ -296,11 +299,11 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
     let chosen: Chosen | undefined;
     if (args.pool) chosen = await choosePool(args, cwd);
     const poolInfo = chosen ? { id: chosen.pool.id, file: chosen.rel(chosen.pool.file), line: chosen.pool.span.line + 1, profile: chosen.profile.profile, library: chosen.pool.library } : undefined;
-    const kind = args.sqlite || args.sqliteFile ? 'sqlite' : args.url ? 'postgresql' : chosen ? chosen.profile.database.kind : undefined;
+    const kind = args.sqlite || args.sqliteFile ? 'sqlite' : args.url ? (/^(mysql|mariadb)/i.test(args.url.trim()) ? 'mysql' : 'postgresql') : chosen ? chosen.profile.database.kind : undefined;
     if (!kind) {
       const root = path.resolve(args.root ?? cwd);
       const result = await check({ root, rel: (f) => path.relative(cwd, f).split(path.sep).join('/') });
-      const list = result.pools.filter((p) => Object.values(p.profiles).some((pr) => pr.database.kind === 'postgresql' || pr.database.kind === 'sqlite'));
+      const list = result.pools.filter((p) => Object.values(p.profiles).some((pr) => ['postgresql', 'mysql', 'sqlite'].includes(pr.database.kind)));
       throw new UsageError(`choose what to probe: --pool FILE:LINE, --url URL or --sqlite${list.length ? `\npools found: ${list.map((p) => `${path.relative(cwd, p.file)}:${p.span.line + 1} (${p.library})`).join(', ')}` : ''}`);
     }
     if (kind === 'sqlite') {
@@ -315,7 +318,7 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
         ];
       } else configs = freshConfigs();
       report = await runSqliteProbe({ database, configs, durationMs: args.durationMs ?? 3000, signal: controller.signal, onProgress: (p) => bar.update(p), pool: poolInfo });
-    } else if (kind === 'postgresql') {
+    } else if (kind === 'postgresql' || kind === 'mysql') {
       let url: string | undefined;
       let limits: PoolLimits;
       if (chosen) {
@@ -326,7 +329,7 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
         limits = 'error' in l ? { ...defaultLimits(), capacityHow: l.error } : l;
       } else {
         url = args.url!;
-        limits = defaultLimits();
+        limits = kind === 'mysql' ? mysqlDefaultLimits() : defaultLimits();
       }
       const password = process.env.POOL_LINT_PROBE_PASSWORD || undefined;
       secrets.push(passwordOf(url), password);
@@ -338,7 +341,7 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
       const durationMs = args.durationMs ?? 5000;
       const total = (steps?.length ?? 8) * durationMs;
       if (total > 15 * 60000) throw new UsageError(`the run would take ${Math.round(total / 60000)} minutes; the probe runs at most 15 (fewer steps or a shorter --duration)`);
-      report = await runPgProbe({
+      report = await (kind === 'mysql' ? runMysqlProbe : runPgProbe)({
         url,
         password,
         limits,
@@ -358,7 +361,7 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
       });
       if (chosen && report.recommendation) report.fix = capacityFix(chosen, report.recommendation.capacity);
     } else {
-      throw new UsageError(`the probe measures PostgreSQL and SQLite; the pool at ${args.pool} uses ${kind} in the ${chosen?.profile.profile} profile`);
+      throw new UsageError(`the probe measures PostgreSQL, MySQL/MariaDB and SQLite; the pool at ${args.pool} uses ${kind} in the ${chosen?.profile.profile} profile`);
     }
     bar.clear();
     const out = args.format === 'json' ? toJson(report, secrets) : args.format === 'html' ? toHtml(report, secrets) : toText(report, secrets);

@@ -4,9 +4,29 @@ import { maskSecrets } from '../engine/urls';
 import { barChart, esc, lineChart, termBar } from './chart';
 import type { PgProbeReport, StepResult } from './pg';
 import type { SqliteProbeReport, SqliteRun } from './sqlite';
+import type { MysqlProbeReport } from './mysql';
 import { formatMs } from './stats';
 
-export type ProbeReport = PgProbeReport | SqliteProbeReport;
+export type ProbeReport = PgProbeReport | SqliteProbeReport | MysqlProbeReport;
+/** The PostgreSQL and MySQL reports share their steps, charts and recommendation. */
+type ServerReport = PgProbeReport | MysqlProbeReport;
+
+/** The server's facts in one line, per database. */
+function serverLine(r: ServerReport): string | undefined {
+  if (!r.server) return undefined;
+  if (r.kind === 'mysql') {
+    const s = r.server;
+    return `${s.flavor} ${s.version}: max_connections ${s.maxConnections}, Threads_connected ${s.threadsConnected} (the probe's control connection included); the probe may open ${s.budget}`;
+  }
+  const s = r.server;
+  return `PostgreSQL ${s.version}: max_connections ${s.maxConnections}, superuser_reserved_connections ${s.superuserReserved}, reserved_connections ${s.reserved ?? 'n/a (before 16)'}, ${s.inUseByOthers} in use by others; the probe may open ${s.budget}`;
+}
+
+function sessionLine(r: ServerReport): string {
+  return r.kind === 'mysql'
+    ? `read-only (SET SESSION TRANSACTION READ ONLY), program_name ${r.session.applicationName}, ${r.session.timeoutSetting ?? `statement timeout ${r.session.statementTimeoutMs} ms`}`
+    : `read-only (default_transaction_read_only=on), application_name ${r.session.applicationName}, statement_timeout ${r.session.statementTimeoutMs} ms`;
+}
 
 /** Removes every known secret and any URL password from text about to leave the process. */
 export function redact(text: string, secrets: (string | undefined)[] = []): string {
@@ -47,18 +67,16 @@ function termChart(title: string, steps: StepResult[], value: (s: StepResult) =>
   return out;
 }
 
-function pgText(r: PgProbeReport): string {
+function pgText(r: ServerReport): string {
   const L: string[] = [];
-  L.push(`pool-lint probe: PostgreSQL at ${r.target.url}${r.target.allowedAs ? ` (${r.target.allowedAs})` : ''}`);
+  L.push(`pool-lint probe: ${r.kind === 'mysql' ? r.server?.flavor ?? 'MySQL' : 'PostgreSQL'} at ${r.target.url}${r.target.allowedAs ? ` (${r.target.allowedAs})` : ''}`);
   if (r.pool) L.push(`pool: ${r.pool.file}:${r.pool.line} (${r.pool.library}, ${r.pool.profile} profile)`);
   const lim = r.limits;
   L.push(`limits (${lim.library}): capacity ${lim.capacity} from ${lim.capacityHow}; acquire timeout ${lim.acquireTimeoutMs === null ? 'none (waits forever)' : formatMs(lim.acquireTimeoutMs)} from ${lim.acquireTimeoutHow}; lifetime ${lim.lifetimeS === null ? 'none' : `${lim.lifetimeS} s`}`);
   if (lim.cappedBy) L.push(`  ${lim.cappedBy}`);
-  if (r.server) {
-    const s = r.server;
-    L.push(`server: PostgreSQL ${s.version}; max_connections ${s.maxConnections}, superuser_reserved_connections ${s.superuserReserved}, reserved_connections ${s.reserved ?? 'n/a (before 16)'}, ${s.inUseByOthers} in use by others; the probe may open ${s.budget}`);
-  }
-  L.push(`workload: ${r.workload.description}; sessions read-only, application_name ${r.session.applicationName}, statement_timeout ${r.session.statementTimeoutMs} ms`);
+  const server = serverLine(r);
+  if (server) L.push(`server: ${server}`);
+  L.push(`workload: ${r.workload.description}; sessions ${sessionLine(r)}`);
   if (r.steps.length) {
     L.push('', ...stepRows(r.steps));
     L.push('', ...termChart('throughput (req/s) by concurrency', r.steps, (s) => s.throughput, 'req/s', r.limits.probeCapacity));
@@ -113,7 +131,7 @@ function sqliteText(r: SqliteProbeReport): string {
 }
 
 export function toText(r: ProbeReport, secrets: (string | undefined)[] = []): string {
-  return redact(r.kind === 'postgresql' ? pgText(r) : sqliteText(r), secrets);
+  return redact(r.kind === 'sqlite' ? sqliteText(r) : pgText(r), secrets);
 }
 
 const CSS = `body{font:14px/1.45 system-ui,-apple-system,Segoe UI,sans-serif;margin:24px auto;max-width:960px;color:#1d232a;background:#fff;padding:0 16px}
@@ -147,7 +165,7 @@ function stepTable(steps: StepResult[], capacity: number): string {
 }
 
 /** The two charts of a PostgreSQL report (also used by the editor's webview). */
-export function pgCharts(r: PgProbeReport): string {
+export function pgCharts(r: ServerReport): string {
   const cap = r.limits.probeCapacity;
   const steps = r.steps.filter((s) => s.requests > 0);
   const markers = [{ x: cap, label: `capacity ${cap}`, color: '#bf8700' }];
@@ -167,7 +185,7 @@ export function pgCharts(r: PgProbeReport): string {
   return `<div class="charts">${tp}${lat}</div>`;
 }
 
-function pgBody(r: PgProbeReport): string {
+function pgBody(r: ServerReport): string {
   const lim = r.limits;
   const facts: [string, string][] = [
     ['database', `${r.target.url}${r.target.allowedAs ? ` (${r.target.allowedAs})` : ''}`],
@@ -176,12 +194,10 @@ function pgBody(r: PgProbeReport): string {
     ['acquire timeout', `${lim.acquireTimeoutMs === null ? 'none (waits forever)' : formatMs(lim.acquireTimeoutMs)} from ${lim.acquireTimeoutHow}`],
     ['lifetime', lim.lifetimeS === null ? 'none' : `${lim.lifetimeS} s`],
     ['workload', r.workload.description],
-    ['sessions', `read-only (default_transaction_read_only=on), application_name ${r.session.applicationName}, statement_timeout ${r.session.statementTimeoutMs} ms`],
+    ['sessions', sessionLine(r)],
   ];
-  if (r.server) {
-    const s = r.server;
-    facts.push(['server', `PostgreSQL ${s.version}: max_connections ${s.maxConnections}, superuser_reserved_connections ${s.superuserReserved}, reserved_connections ${s.reserved ?? 'n/a (before 16)'}, ${s.inUseByOthers} in use by others; the probe may open ${s.budget}`]);
-  }
+  const server = serverLine(r);
+  if (server) facts.push(['server', server]);
   const rec = r.recommendation;
   const parts = [`<h1>Load probe: ${esc(r.pool ? `${r.pool.file}:${r.pool.line}` : r.target.url)}</h1><p class="sub">${r.complete ? 'complete' : 'partial report'} · ${(r.durationMs / 1000).toFixed(1)} s · ${esc(r.startedAt)}</p>`];
   if (rec) {
@@ -224,6 +240,6 @@ function sqliteBody(r: SqliteProbeReport): string {
 }
 
 export function toHtml(r: ProbeReport, secrets: (string | undefined)[] = [], o: HtmlOptions = {}): string {
-  const title = r.kind === 'postgresql' ? `pool-lint probe: ${r.target.url}` : 'pool-lint probe: SQLite';
-  return redact(page(title, r.kind === 'postgresql' ? pgBody(r) : sqliteBody(r), o), secrets);
+  const title = r.kind === 'sqlite' ? 'pool-lint probe: SQLite' : `pool-lint probe: ${r.target.url}`;
+  return redact(page(title, r.kind === 'sqlite' ? sqliteBody(r) : pgBody(r), o), secrets);
 }

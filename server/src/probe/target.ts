@@ -32,6 +32,19 @@ export function defaultLimits(): PoolLimits {
   };
 }
 
+/** mysql2's pool defaults (connectionLimit 10, waitForConnections true: no acquire bound), for a bare MySQL --url. */
+export function mysqlDefaultLimits(): PoolLimits {
+  return {
+    capacity: 10,
+    capacityHow: "no pool model given: 10, mysql2's default connectionLimit",
+    acquireTimeoutMs: 30000,
+    acquireTimeoutHow: "no pool model given: 30 s (SQLAlchemy's default; mysql2 itself waits forever)",
+    lifetimeS: null,
+    library: 'mysql2',
+    timeoutError: 'timed out waiting for a connection',
+  };
+}
+
 function num(s: Setting | undefined): number | undefined {
   return s && typeof s.value === 'number' && Number.isFinite(s.value) ? s.value : undefined;
 }
@@ -97,6 +110,22 @@ export function limitsOf(pool: PoolModel, profile: ProfileModel): PoolLimits | {
         lifetimeS: life ? life : null,
         library: 'node-postgres',
         timeoutError: t ? 'timeout exceeded when trying to connect' : null, // pg-pool index.js:217-225
+      };
+    }
+    case 'mysql2': {
+      const max = num(s.connectionLimit);
+      if (max === undefined || max <= 0) return { error: `connectionLimit is not known in the ${profile.profile} profile (${how('connectionLimit', s.connectionLimit)})` };
+      const wait = s.waitForConnections?.value;
+      const noWait = wait === false;
+      return {
+        capacity: max,
+        capacityHow: how('connectionLimit', s.connectionLimit),
+        // waitForConnections true (the default) queues without a bound; false fails at once (lib/base/pool.js)
+        acquireTimeoutMs: noWait ? 0 : null,
+        acquireTimeoutHow: how('waitForConnections', s.waitForConnections),
+        lifetimeS: null,
+        library: 'mysql2',
+        timeoutError: noWait ? 'No connections available.' : null,
       };
     }
     default: {

@@ -111,8 +111,13 @@ describe('pool-lint in code-server: the load probe', function () {
     const original = path.join(host!.workspace, 'chat.db');
     const before = { sha: crypto.createHash('sha256').update(fs.readFileSync(original)).digest('hex'), mtime: fs.statSync(original).mtimeMs };
     // the first test's report is open beside app.py: one editor group again, so store.py's tab is the active one
-    await wb.runCommand('File: Save All');
+    await wb.page.locator('.tab[data-resource-name="app.py"]').first().click();
+    await wb.focusEditor();
+    await wb.page.keyboard.press('Control+S');
     await wb.runCommand('View: Close All Editor Groups');
+    // app.py carries the applied quick fix: if it was not saved yet, the editor asks; save it
+    const save = wb.page.getByRole('button', { name: 'Save', exact: true });
+    if (await save.isVisible({ timeout: 2000 }).catch(() => false)) await save.click();
     await wb.openFile('store.py');
     const lens = wb.page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Run load probe' }).first();
     await lens.waitFor({ state: 'visible', timeout: 90_000 });

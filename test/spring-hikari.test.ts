@@ -173,6 +173,24 @@ describe('Spring Boot / HikariCP', () => {
     assert.match(s['connection-timeout'].reason!, /ACQUIRE_MS is not set/);
   });
 
+  it('spring.profiles.include and spring.profiles.group add profiles: a group member\'s file applies after its group, an include before the active one', async () => {
+    const root = tree({
+      'application.properties': 'spring.datasource.url=jdbc:postgresql://db/app\nspring.profiles.include=pooling\nspring.profiles.group.prod=proddb,metrics\nspring.datasource.hikari.maximum-pool-size=5\n',
+      'application-pooling.properties': 'spring.datasource.hikari.maximum-pool-size=12\nspring.datasource.hikari.connection-timeout=9000\n',
+      'application-prod.properties': 'spring.datasource.hikari.maximum-pool-size=20\n',
+      'application-proddb.properties': 'spring.datasource.hikari.maximum-pool-size=35\n',
+      '.env': 'A=1\n',
+      '.env.production': 'SPRING_PROFILES_ACTIVE=prod\n',
+    });
+    const r = await check({ root, rel: relTo(root) });
+    const p = r.pools[0].profiles;
+    assert.deepStrictEqual([p.development.settings['maximum-pool-size'].value, p.development.settings['connection-timeout'].value], [12, 9000]);
+    assert.deepStrictEqual([p.production.settings['maximum-pool-size'].value, relTo(root)(p.production.settings['maximum-pool-size'].span!.file)], [35, 'application-proddb.properties']);
+    assert.match(p.production.boundBy!, /with spring\.profiles\.include and groups: pooling, prod, proddb, metrics/);
+    // proddb is run by production's group: not a profile of its own
+    assert.deepStrictEqual(Object.keys(p).sort(), ['development', 'production']);
+  });
+
   it('files under src/test/ configure the tests: no pool; a datasource of another type (Tomcat) is not Hikari', async () => {
     const root = tree({
       'src/test/resources/application.yml': 'spring:\n  datasource:\n    url: jdbc:postgresql://db/app\n    hikari:\n      maximum-pool-size: 1\n',

@@ -323,6 +323,27 @@ function poolSpan(sf: SpringFile): Span | undefined {
   return undefined;
 }
 
+/**
+ * The active profiles with spring.profiles.include (added first) and spring.profiles.group.<name>
+ * (each group's members right after its name), as Spring Boot 2.4+ expands them; a profile listed
+ * twice counts once, where it first appears.
+ */
+function expandProfiles(active: string[], base: Map<string, Found>, r: Resolver): string[] {
+  const list = (key: string) => {
+    const f = base.get(relaxedKey(key));
+    const v = f ? r.substitute(f.entry.value) : undefined;
+    return v ? v.split(',').map((s) => s.trim()).filter((s) => s) : [];
+  };
+  const out: string[] = [];
+  const add = (p: string, depth: number) => {
+    if (out.includes(p) || depth > 8) return;
+    out.push(p);
+    for (const m of list(`spring.profiles.group.${p}`)) add(m, depth + 1);
+  };
+  for (const p of [...list('spring.profiles.include'), ...active]) add(p, 0);
+  return out;
+}
+
 const PRIORITY = (f: SpringFile) => (f.profile ? 3 : f.format === 'properties' ? 0 : /\.yml$/i.test(f.file) ? 1 : 2);
 
 export const springHikariDetector: TextDetector = {
@@ -369,6 +390,11 @@ export const springHikariDetector: TextDetector = {
         const file = name && files.find((f) => f.profile === name);
         runs.push({ profile, env, active: name ? [name] : [], how: file ? `${ctx.rel(file.file)}, taken for the ${profile} profile by its name (SPRING_PROFILES_ACTIVE in the profile's env would say otherwise)` : 'no Spring profile active (the default profile)', byName: !!file });
       }
+    }
+    for (const run of runs) {
+      const named = run.active;
+      run.active = expandProfiles(named, baseMerged, new Resolver(ctx, baseMerged, run.env));
+      if (run.active.join(',') !== named.join(',')) run.how += ` (with spring.profiles.include and groups: ${run.active.join(', ')})`;
     }
     // Spring profile files that no evaluated profile runs: under their own name, with no env of their own
     if (ctx.profiles.length > 1) {

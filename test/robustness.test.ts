@@ -113,4 +113,31 @@ describe('robustness: inputs the fuzzer found', () => {
       w.dispose();
     }
   });
+
+  it('a YAML line of thousands of `key: ` (the yaml parser recurses once per key and overflows the stack) is named with its line in compose, app config, Spring and sequelize-cli files; the run goes on', async () => {
+    // fuzz (npm run fuzz -- --runs 100000, seed 1658572838, compose case 4070): insert "]Dm" and
+    // manyArgs form 2 x5391 in docker-compose.prod.yml of undersized-pool/spring-boot-yaml-profiles:
+    // the RangeError escaped YAML.parseDocument and check() threw (the CLI: "internal error")
+    // after a blank line at the top the parser nests a block mapping per `max: ` (under a mapping
+    // it reports "Nested mappings are not allowed" instead)
+    const keys = `\ncreate_engine(${'max: 1, '.repeat(5391)})\n]Dm\n`;
+    const dir = ws({
+      'docker-compose.yml': `${keys}services:\n  api:\n    image: x\n`,
+      'config/app.yaml': `${keys}database:\n  pool_size: 5\n`,
+      'src/main/resources/application.yml': `${keys}spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 5\n`,
+      'config/config.json': `${keys}{"development": {"dialect": "postgres", "pool": {"max": 5}}}\n`,
+      'app.py': POOL,
+    });
+    const r = await check({ root: dir, rel: relTo(dir) });
+    assert.deepStrictEqual(r.pools.map((p) => relTo(dir)(p.file)), ['app.py']);
+    const ps = await problemsOf(dir);
+    const overflow = (kind: string, consequence: string, line: number) => `not read: the YAML parser ran out of stack on this ${kind} (thousands of keys nested on line ${line}?); ${consequence}, other files are still checked`;
+    assert.deepStrictEqual(ps.filter((p) => /ran out of stack/.test(p.message)).sort((a, b) => a.file.localeCompare(b.file)), [
+      { file: 'config/app.yaml', line: 2, message: overflow('YAML file', 'its pool sections are not read', 2) },
+      { file: 'config/config.json', line: 2, message: overflow('config file', 'its pool settings are not read', 2) },
+      { file: 'docker-compose.yml', line: 2, message: overflow('compose file', 'its services are not counted', 2) },
+      { file: 'src/main/resources/application.yml', line: 2, message: overflow('config file', 'its datasource settings are not read', 2) },
+    ]);
+    assert.deepStrictEqual(ps.filter((p) => /internal error|call stack/i.test(p.message)), []);
+  });
 });

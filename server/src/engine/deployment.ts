@@ -6,7 +6,7 @@ import * as path from 'path';
 import * as YAML from 'yaml';
 import type { FileProblem, Span } from './model';
 import { LineIndex, parseSync, registerSource, tooLargeToParse } from './syntax';
-import { yamlTooDeep } from './yaml-depth';
+import { parseYaml, yamlTooDeep } from './yaml-depth';
 import { PyEvaluator } from './python/evaluator';
 import { ProfileEnv } from './envfiles';
 import type { ReadFile, EnvFile, EnvEntry, EnvResolver } from './envfiles';
@@ -185,7 +185,12 @@ export function parseComposeFiles(composeFiles: string[], read: ReadFile, proble
       problems.push({ file, ...tooDeep });
       continue;
     }
-    const doc = YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false });
+    const parsed = parseYaml(text, lines, 'compose file', 'its services are not counted', () => YAML.parseDocument(text, { prettyErrors: false, uniqueKeys: false }));
+    if ('problem' in parsed) {
+      problems.push({ file, ...parsed.problem });
+      continue;
+    }
+    const doc = parsed.value;
     // the first error, with a count of the rest: one broken line can make a thousand
     if (doc.errors.length) {
       const e = doc.errors[0];

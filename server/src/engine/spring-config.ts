@@ -9,7 +9,7 @@ import * as YAML from 'yaml';
 import { parseLines, type Comment, type Pair } from 'dot-properties';
 import { LineIndex, tooLargeToParse } from './syntax';
 import type { FileProblem } from './model';
-import { yamlTooDeep } from './yaml-depth';
+import { parseYaml, yamlTooDeep } from './yaml-depth';
 
 export interface SpringEntry {
   /** The dotted key as written (`spring.datasource.hikari.maximumPoolSize`). */
@@ -125,7 +125,12 @@ export function parseSpringFile(file: string, text: string): SpringFile {
       out.problems.push({ file, ...tooDeep });
       return out;
     }
-    for (const doc of YAML.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]) {
+    const parsed = parseYaml(text, lines, 'config file', 'its datasource settings are not read', () => YAML.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]);
+    if ('problem' in parsed) {
+      out.problems.push({ file, ...parsed.problem });
+      return out;
+    }
+    for (const doc of parsed.value) {
       const errors = doc.errors ?? [];
       if (errors.length > 0) {
         const pos = lines.position(errors[0].pos[0]);

@@ -43,3 +43,37 @@ export function yamlTooDeep(text: string, lines: LineIndex, kind: string, conseq
   }
   return undefined;
 }
+
+/**
+ * Runs a parse by the `yaml` library. Its parser recurses once per block mapping opened on a line
+ * (`a: b: c: ...`), so a few thousand `key: ` on one line (3,000 in a 24 KB compose file) overflow
+ * the stack and the RangeError escapes the parse; that becomes a problem naming the line with the
+ * most keys on it, and the run goes on. Other errors are rethrown.
+ */
+export function parseYaml<T>(text: string, lines: LineIndex, kind: string, consequence: string, parse: () => T): { value: T } | { problem: { message: string; line: number; column: number } } {
+  try {
+    return { value: parse() };
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    const line = busiestLine(text, lines);
+    return { problem: { line, column: 0, message: `not read: the YAML parser ran out of stack on this ${kind} (thousands of keys nested on line ${line + 1}?); ${consequence}, other files are still checked` } };
+  }
+}
+
+/** The 0-based line holding the most mapping `:` indicators, by the library's own (linear) lexer. */
+function busiestLine(text: string, lines: LineIndex): number {
+  const perLine = new Map<number, number>();
+  let offset = 0;
+  for (const token of new YAML.Lexer().lex(text)) {
+    if (token === '\x02' || token === '\x1f' || token === '\x18') continue;
+    if (token === ':') {
+      const line = lines.position(offset).line;
+      perLine.set(line, (perLine.get(line) ?? 0) + 1);
+    }
+    offset += token.length;
+  }
+  let best = 0;
+  let most = -1;
+  for (const [line, n] of perLine) if (n > most) [best, most] = [line, n];
+  return best;
+}

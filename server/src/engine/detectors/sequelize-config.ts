@@ -7,7 +7,7 @@
 import * as YAML from 'yaml';
 import type { DatabaseInfo, DatabaseKind, InsertTarget, PoolModel, ProfileModel, Setting, Span } from '../model';
 import { tooLargeToParse } from '../syntax';
-import { yamlTooDeep } from '../yaml-depth';
+import { parseYaml, yamlTooDeep } from '../yaml-depth';
 import { maskSecrets, maskUrl, parseDbUrl } from '../urls';
 import { implicitNodeEnv, maskedUrlSetting } from '../js/pools';
 import { npmVersion, versionLabel } from '../versions';
@@ -75,7 +75,12 @@ export const sequelizeConfigDetector: TextDetector = {
       ctx.problem({ file: ctx.file, ...(tooDeep ?? { message: `not read: ${tooLarge}` }) });
       return [];
     }
-    const doc = YAML.parseDocument(ctx.text, { prettyErrors: false, uniqueKeys: false });
+    const parsed = parseYaml(ctx.text, ctx.lines, 'config file', 'its pool settings are not read', () => YAML.parseDocument(ctx.text, { prettyErrors: false, uniqueKeys: false }));
+    if ('problem' in parsed) {
+      ctx.problem({ file: ctx.file, ...parsed.problem });
+      return [];
+    }
+    const doc = parsed.value;
     if (doc.errors.length) {
       const pos = ctx.lines.position(doc.errors[0].pos[0]);
       ctx.problem({ file: ctx.file, line: pos.line, column: pos.column, message: `JSON: ${doc.errors[0].message.split('\n')[0]}; the sequelize-cli config is not read, other files are still checked` });

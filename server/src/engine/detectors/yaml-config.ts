@@ -10,7 +10,7 @@ import { parseDbUrl, maskUrl, maskSecrets } from '../urls';
 import { isAppConfigYaml, languageOf } from '../workspace';
 import { isSpringYaml } from '../spring-config';
 import { LineIndex, tooLargeToParse } from '../syntax';
-import { yamlTooDeep } from '../yaml-depth';
+import { parseYaml, yamlTooDeep } from '../yaml-depth';
 import { differences, evaluatorsFor, type TextDetector, type TextDetectorContext } from './types';
 
 /** Key names compared in snake case: `maxConnections` and `max-connections` are `max_connections`. */
@@ -310,7 +310,12 @@ function readSections(text: string, lines: LineIndex, problem: (p: FileProblem) 
     problem({ file, ...tooDeep });
     return [];
   }
-  for (const doc of YAML.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]) {
+  const parsed = parseYaml(text, lines, 'YAML file', 'its pool sections are not read', () => YAML.parseAllDocuments(text, { prettyErrors: false, uniqueKeys: false }) as YAML.Document[]);
+  if ('problem' in parsed) {
+    problem({ file, ...parsed.problem });
+    return [];
+  }
+  for (const doc of parsed.value) {
     // a document the parser had to recover is not read: its keys may be shifted (a merge
     // conflict's markers become part of a key); the file's other documents and other files are
     const errors = doc.errors ?? [];

@@ -278,7 +278,12 @@ export async function runMysqlProbe(opts: MysqlProbeOptions): Promise<MysqlProbe
         if (res.serverErrors.samples.length < 5 && !res.serverErrors.samples.includes(text)) res.serverErrors.samples.push(text);
         return text;
       };
-      /** A connection, or 'timeout' past the modelled bound (mysql2 itself waits forever). */
+      /**
+       * A connection, or 'timeout' past the modelled bound (mysql2 itself waits forever). A timed-out
+       * request's place stays in mysql2's queue (it has no way to leave it); when its turn comes the
+       * connection is handed straight back, so a step past the capacity with a short bound carries
+       * a little extra handing-over that SQLAlchemy's QueuePool, which drops the waiter, does not.
+       */
       const acquire = () =>
         new Promise<mysql.PoolConnection | 'timeout' | MyError>((resolve) => {
           let settled = false;

@@ -209,6 +209,21 @@ describe('Spring Boot / HikariCP', () => {
     assert.strictEqual(relTo(root)(r.problems[0].file), 'application.yml');
   });
 
+  it('a line of thousands of compact mappings that overflows the YAML parser\'s stack is named, and the sibling profile file is still read (fuzz counterexample)', async () => {
+    // the fuzzer's case (seed 1858505173): the negative fixture's application.yml indented with tabs, 9636 `max: 1, ` pairs before it
+    const yml = fs.readFileSync(path.join(FIXTURES, 'pool-exceeds-server-connections/negative-spring-boot-well-configured/input/src/main/resources/application.yml'), 'utf8').replace(/  /g, '\t');
+    const root = tree({
+      'application.yml': 'max: 1, '.repeat(9636) + yml,
+      'application-prod.yml': 'spring:\n  datasource:\n    url: jdbc:postgresql://db/app\n    hikari:\n      maximum-pool-size: 14\n',
+      '.env.production': 'SPRING_PROFILES_ACTIVE=prod\n',
+    });
+    const r = await check({ root, rel: relTo(root) });
+    const own = r.problems.filter((p) => relTo(root)(p.file) === 'application.yml');
+    assert.ok(own.length > 0 && own.every((p) => /^(YAML: |not read: the YAML parser ran out of stack)/.test(p.message)), JSON.stringify(r.problems));
+    assert.ok(!r.problems.some((p) => /internal error/.test(p.message)), JSON.stringify(r.problems));
+    assert.strictEqual(r.pools[0].profiles.production.settings['maximum-pool-size'].value, 14);
+  });
+
   it('a long-lived workspace re-reads the pool when a profile file changes, appears or goes away', async () => {
     const root = tree({
       'src/main/resources/application.yml': 'spring:\n  datasource:\n    url: jdbc:postgresql://db/app\n    hikari:\n      maximum-pool-size: 12\n',

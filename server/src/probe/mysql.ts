@@ -8,7 +8,7 @@
 import { performance } from 'perf_hooks';
 import * as mysql from 'mysql2';
 import { maskSecrets } from '../engine/urls';
-import { checkUserSql, recommend, type PgProbeReport, type ProbeProgress, type StepResult, type Workload } from './pg';
+import { checkUserSql, recommend, newReport, finishReport, type PgProbeReport, type ProbeProgress, type StepResult, type Workload } from './pg';
 import { checkMysqlTarget, ProbeRefused, type MysqlEndpoint } from './safety';
 import { Samples, round } from './stats';
 import type { PoolLimits } from './target';
@@ -108,31 +108,8 @@ function q<T = unknown>(c: mysql.Connection | mysql.PoolConnection, sql: string,
 export async function runMysqlProbe(opts: MysqlProbeOptions): Promise<MysqlProbeReport> {
   const started = performance.now();
   const statementTimeoutMs = opts.statementTimeoutMs ?? (opts.workload.kind === 'hold' ? opts.workload.holdMs + 5000 : 5000);
-  const report: MysqlProbeReport = {
-    version: 1,
-    kind: 'mysql',
-    target: { url: '', host: '', port: 0 },
-    pool: opts.pool,
-    limits: { ...opts.limits, probeCapacity: opts.limits.capacity },
-    workload:
-      opts.workload.kind === 'hold'
-        ? { kind: 'hold', holdMs: opts.workload.holdMs, description: `hold a connection ${opts.workload.holdMs} ms per request (SELECT SLEEP(${opts.workload.holdMs / 1000}))` }
-        : { kind: 'sql', file: opts.workload.file, description: `the query in ${opts.workload.file ?? 'the selection'}` },
-    session: { applicationName: MYSQL_PROGRAM_NAME, readOnly: true, statementTimeoutMs },
-    steps: [],
-    confirmation: [],
-    errors: [],
-    leftOpen: null,
-    complete: false,
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-  };
-  const finish = () => {
-    report.errors = [...new Set(report.errors)];
-    report.durationMs = Math.round(performance.now() - started);
-    opts.onProgress?.({ phase: 'done', fraction: 1, message: report.complete ? 'done' : 'stopped' });
-    return report;
-  };
+  const report: MysqlProbeReport = { kind: 'mysql', ...newReport(opts, (s) => `SELECT SLEEP(${s})`, MYSQL_PROGRAM_NAME, statementTimeoutMs) };
+  const finish = () => finishReport(report, started, opts.onProgress);
   // 1. the target: refused before any socket when it is not loopback or allowed
   const ep = await checkMysqlTarget(opts.url, opts.allowedHosts ?? []);
   report.target = { url: ep.display, host: ep.socketPath ?? ep.host, port: ep.port, database: ep.database, user: ep.user, allowedAs: ep.allowedAs };

@@ -126,6 +126,36 @@ export interface PgProbeReport {
   durationMs: number;
 }
 
+/** What a probe report (PostgreSQL's or MySQL's) says before anything ran: the workload in words and the session's guards. */
+export function newReport(opts: { pool?: PgProbeOptions['pool']; limits: PoolLimits; workload: Workload }, sleep: (seconds: number) => string, applicationName: string, statementTimeoutMs: number): Omit<PgProbeReport, 'kind' | 'server'> {
+  return {
+    version: 1,
+    target: { url: '', host: '', port: 0 },
+    pool: opts.pool,
+    limits: { ...opts.limits, probeCapacity: opts.limits.capacity },
+    workload:
+      opts.workload.kind === 'hold'
+        ? { kind: 'hold', holdMs: opts.workload.holdMs, description: `hold a connection ${opts.workload.holdMs} ms per request (${sleep(opts.workload.holdMs / 1000)})` }
+        : { kind: 'sql', file: opts.workload.file, description: `the query in ${opts.workload.file ?? 'the selection'}` },
+    session: { applicationName, readOnly: true, statementTimeoutMs },
+    steps: [],
+    confirmation: [],
+    errors: [],
+    leftOpen: null,
+    complete: false,
+    startedAt: new Date().toISOString(),
+    durationMs: 0,
+  };
+}
+
+/** Ends a report, whatever stopped the run: each error once, the run's duration, progress told it is done. */
+export function finishReport<R extends Pick<PgProbeReport, 'errors' | 'durationMs' | 'complete'>>(report: R, started: number, onProgress?: (p: ProbeProgress) => void): R {
+  report.errors = [...new Set(report.errors)];
+  report.durationMs = Math.round(performance.now() - started);
+  onProgress?.({ phase: 'done', fraction: 1, message: report.complete ? 'done' : 'stopped' });
+  return report;
+}
+
 /** 1, 2, 4, ... below the capacity, then the capacity, 2x and 4x it. */
 export function defaultSteps(capacity: number): number[] {
   const out: number[] = [];
@@ -184,31 +214,8 @@ export function describePgError(e: unknown, ep?: Pick<PgEndpoint, 'host' | 'port
 export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
   const started = performance.now();
   const statementTimeoutMs = opts.statementTimeoutMs ?? (opts.workload.kind === 'hold' ? opts.workload.holdMs + 5000 : 5000);
-  const report: PgProbeReport = {
-    version: 1,
-    kind: 'postgresql',
-    target: { url: '', host: '', port: 0 },
-    pool: opts.pool,
-    limits: { ...opts.limits, probeCapacity: opts.limits.capacity },
-    workload:
-      opts.workload.kind === 'hold'
-        ? { kind: 'hold', holdMs: opts.workload.holdMs, description: `hold a connection ${opts.workload.holdMs} ms per request (SELECT pg_sleep(${opts.workload.holdMs / 1000}))` }
-        : { kind: 'sql', file: opts.workload.file, description: `the query in ${opts.workload.file ?? 'the selection'}` },
-    session: { applicationName: APPLICATION_NAME, readOnly: true, statementTimeoutMs },
-    steps: [],
-    confirmation: [],
-    errors: [],
-    leftOpen: null,
-    complete: false,
-    startedAt: new Date().toISOString(),
-    durationMs: 0,
-  };
-  const finish = () => {
-    report.errors = [...new Set(report.errors)];
-    report.durationMs = Math.round(performance.now() - started);
-    opts.onProgress?.({ phase: 'done', fraction: 1, message: report.complete ? 'done' : 'stopped' });
-    return report;
-  };
+  const report: PgProbeReport = { kind: 'postgresql', ...newReport(opts, (s) => `SELECT pg_sleep(${s})`, APPLICATION_NAME, statementTimeoutMs) };
+  const finish = () => finishReport(report, started, opts.onProgress);
   // 1. the target: refused before any socket when it is not loopback or allowed
   const ep = await checkPgTarget(opts.url, opts.allowedHosts ?? [], opts.env);
   report.target = { url: ep.display, host: ep.host, port: ep.port, database: ep.database, user: ep.user, allowedAs: ep.allowedAs };

@@ -92,6 +92,7 @@ describe('robustness: inputs the fuzzer found', () => {
     const ps = (await problemsOf(dir)).filter((p) => p.file === 'cmd/main.go');
     assert.strictEqual(ps.length, 1, JSON.stringify(ps));
     assert.match(ps[0].message, stopped);
+    assert.strictEqual(ps[0].line, 3, 'the problem carries the line the message names');
     // the language server's path: an open file's tree is reparsed from its edit, under the same budget
     const clean = go('');
     const gdir = ws({ 'cmd/main.go': clean, 'app.py': POOL });
@@ -108,6 +109,7 @@ describe('robustness: inputs the fuzzer found', () => {
       await w.update();
       assert.deepStrictEqual(w.poolsIn(file), []);
       assert.match(w.problemsIn(file).map((p) => p.message).join('\n'), stopped);
+      assert.deepStrictEqual(w.problemsIn(file).filter((p) => stopped.test(p.message)).map((p) => p.line), [2]);
       assert.strictEqual(w.poolsIn(path.join(gdir, 'app.py')).length, 1, 'the other file is still checked');
     } finally {
       w.dispose();

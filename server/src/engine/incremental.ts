@@ -16,7 +16,7 @@ import * as path from 'path';
 import type { FileProblem, Finding, PoolModel, SeverityOverride, Span } from './model';
 import { EnvResolver, type ReadFile } from './envfiles';
 import { loadConfig, defaultConfig, type EngineConfig } from './config';
-import { getParser, LineIndex, registerSource, parseSyncOrThrow, reparseSync, editTree, tooLargeToParse, withReadLog, forgetSearches, type LanguageId, type ReadLog, type SyntaxNode, type Tree, type TreeEdit } from './syntax';
+import { getParser, LineIndex, ParseStopped, registerSource, parseSyncOrThrow, reparseSync, editTree, tooLargeToParse, withReadLog, forgetSearches, type LanguageId, type ReadLog, type SyntaxNode, type Tree, type TreeEdit } from './syntax';
 import { PythonModules } from './python/modules';
 import { walk, readText, languageOf, isEnvFile, wouldWalk, MAX_FILE_BYTES, type WalkStats } from './workspace';
 import { pinnedVersions } from './versions';
@@ -779,7 +779,7 @@ export class Workspace {
       try {
         tree = this.parse(file, language, text);
       } catch (e) {
-        problem({ file, message: `cannot parse: ${(e as Error).message}` });
+        problem({ file, line: e instanceof ParseStopped ? e.line : undefined, message: `cannot parse: ${(e as Error).message}` });
         return false;
       }
       if (!tree) {

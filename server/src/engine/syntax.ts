@@ -408,7 +408,7 @@ export const PARSE_BUDGET_MS = 1000;
 export const parseClock = { ms: 0 };
 
 /** Parses `text`; a parse stopped in error recovery gives a reason (with the line it reached) instead of a tree. */
-function parseWithBudget(parser: TS.Parser, text: string): { tree?: Tree; stopped?: string } {
+function parseWithBudget(parser: TS.Parser, text: string): { tree?: Tree; stopped?: string; stoppedAt?: ParseStopped } {
   const start = process.cpuUsage();
   try {
     return parseWithin(parser, text, start);
@@ -432,21 +432,29 @@ function budgetCallback(start: NodeJS.CpuUsage): { progressCallback: (state: TS.
   return { progressCallback, stop };
 }
 
-/** Why a parse was stopped, with the line it reached. */
-function stoppedMessage(text: string, stop: { at: number; error: boolean }): string {
-  // offsets count bytes of the UTF-16 input the parser reads
-  const line = new LineIndex(text.slice(0, Math.min(text.length, Math.floor(stop.at / 2)))).lineCount;
-  if (!stop.error) return `parsing stopped after ${PARSE_BUDGET_MS} ms of CPU, near line ${line} (the parser cannot read this file quickly); its pools are not checked, other files are still checked`;
-  return `parsing stopped after ${PARSE_ERROR_BUDGET_MS} ms of CPU in error recovery, near line ${line} (a syntax error the parser cannot get past quickly); its pools are not checked, other files are still checked`;
+/** A parse stopped past its budget: why, and the line (0-based) it had reached. */
+export class ParseStopped extends Error {
+  constructor(message: string, readonly line: number) {
+    super(message);
+  }
 }
 
-function parseWithin(parser: TS.Parser, text: string, start: NodeJS.CpuUsage): { tree?: Tree; stopped?: string } {
+/** Why a parse was stopped, with the line it reached. */
+function stoppedAt(text: string, stop: { at: number; error: boolean }): ParseStopped {
+  // offsets count bytes of the UTF-16 input the parser reads
+  const line = new LineIndex(text.slice(0, Math.min(text.length, Math.floor(stop.at / 2)))).lineCount;
+  if (!stop.error) return new ParseStopped(`parsing stopped after ${PARSE_BUDGET_MS} ms of CPU, near line ${line} (the parser cannot read this file quickly); its pools are not checked, other files are still checked`, line - 1);
+  return new ParseStopped(`parsing stopped after ${PARSE_ERROR_BUDGET_MS} ms of CPU in error recovery, near line ${line} (a syntax error the parser cannot get past quickly); its pools are not checked, other files are still checked`, line - 1);
+}
+
+function parseWithin(parser: TS.Parser, text: string, start: NodeJS.CpuUsage): { tree?: Tree; stopped?: string; stoppedAt?: ParseStopped } {
   const { progressCallback, stop } = budgetCallback(start);
   const tree = parser.parse(text, null, { progressCallback } as unknown as TS.ParseOptions);
   if (tree) return { tree: tree as unknown as Tree };
   parser.reset(); // a stopped parse would otherwise resume on the next file
   if (stop.at < 0) return { stopped: 'tree-sitter returned no tree' };
-  return { stopped: stoppedMessage(text, stop) };
+  const e = stoppedAt(text, stop);
+  return { stopped: e.message, stoppedAt: e };
 }
 
 /** Parses with a parser already loaded by `getParser` (for code that cannot await); undefined for a file too large or too broken to parse. */
@@ -465,8 +473,8 @@ export function parseSyncOrThrow(id: LanguageId, text: string): Tree | undefined
   if (!parser) return undefined;
   const tooLarge = tooLargeToParse(text);
   if (tooLarge) throw new Error(tooLarge);
-  const { tree, stopped } = parseWithBudget(parser, text);
-  if (!tree) throw new Error(stopped ?? `tree-sitter returned no tree for a ${id} file`);
+  const { tree, stopped, stoppedAt: at } = parseWithBudget(parser, text);
+  if (!tree) throw at ?? new Error(stopped ?? `tree-sitter returned no tree for a ${id} file`);
   return tree;
 }
 
@@ -490,7 +498,7 @@ export function reparseSync(id: LanguageId, text: string, old: Tree): Tree | und
   }
   if (!tree) {
     parser.reset();
-    throw new Error(stop.at < 0 ? `tree-sitter returned no tree for a ${id} file` : stoppedMessage(text, stop));
+    throw stop.at < 0 ? new Error(`tree-sitter returned no tree for a ${id} file`) : stoppedAt(text, stop);
   }
   carrySearches(old, tree, text);
   return tree;
@@ -500,8 +508,8 @@ export async function parse(id: LanguageId, text: string): Promise<Tree> {
   const tooLarge = tooLargeToParse(text);
   if (tooLarge) throw new Error(tooLarge);
   const parser = await getParser(id);
-  const { tree, stopped } = parseWithBudget(parser, text);
-  if (!tree) throw new Error(stopped ?? `tree-sitter returned no tree for a ${id} file`);
+  const { tree, stopped, stoppedAt: at } = parseWithBudget(parser, text);
+  if (!tree) throw at ?? new Error(stopped ?? `tree-sitter returned no tree for a ${id} file`);
   return tree;
 }
 

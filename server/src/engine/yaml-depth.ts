@@ -10,13 +10,57 @@ import type { LineIndex } from './syntax';
 export const MAX_YAML_FLOW_DEPTH = 128;
 
 /**
- * Where flow collections first nest deeper than MAX_YAML_FLOW_DEPTH, as a message and its position
+ * Most block mapping indicators (`key: ` outside [...] and {...}) read on one line. Each opens a
+ * mapping inside the last (`a: b: c: ...`, never valid YAML past the first), and the parser recurses
+ * once per key: thousands of them ran it out of stack, in a process that had run for a while after
+ * seconds of CPU (10 s for 6,204 `max: 1, ` in a fresh-clone test run, 0.2 s alone).
+ */
+export const MAX_YAML_KEYS_PER_LINE = 128;
+
+/** The first line with more than MAX_YAML_KEYS_PER_LINE block mapping indicators, as a problem, or undefined. */
+function tooManyKeysOnALine(text: string, lines: LineIndex, consequence: string): { message: string; line: number; column: number } | undefined {
+  // a count of ':' per line rules out nearly every file without lexing it
+  let most = 0;
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) n = 0;
+    else if (c === 0x3a && ++n > most) most = n;
+  }
+  if (most <= MAX_YAML_KEYS_PER_LINE) return undefined;
+  let offset = 0;
+  let depth = 0;
+  let line = -1;
+  let keys = 0;
+  for (const token of new YAML.Lexer().lex(text)) {
+    if (token === '\x02' || token === '\x1f' || token === '\x18') continue;
+    if (token === '[' || token === '{') depth++;
+    else if (token === ']' || token === '}') depth = Math.max(0, depth - 1);
+    else if (token === ':' && depth === 0) {
+      const at = lines.position(offset).line;
+      if (at !== line) [line, keys] = [at, 0];
+      if (++keys > MAX_YAML_KEYS_PER_LINE) {
+        let count = 0;
+        for (const m of text.slice(lines.lineStart(at), lines.lineEnd(at)).matchAll(/:(\s|$)/g)) if (m) count++;
+        return { line: at, column: 0, message: `not read: line ${at + 1} nests a YAML block mapping per key (${count} \`key: \` on one line; the YAML parser recurses once per key and runs out of stack on thousands; generated?); ${consequence}, other files are still checked` };
+      }
+    }
+    offset += token.length;
+  }
+  return undefined;
+}
+
+/**
+ * Where a line opens more than MAX_YAML_KEYS_PER_LINE block mappings, or flow collections first
+ * nest deeper than MAX_YAML_FLOW_DEPTH, as a message and its position
  * (0-based line and column), or undefined. A file with no more `[` and `{` than the limit is
  * passed at the cost of one character count; otherwise the `yaml` library's own lexer (linear,
  * not recursive) tells brackets from quoted and block scalars and comments, and it stops at the
  * first bracket past the limit.
  */
 export function yamlTooDeep(text: string, lines: LineIndex, kind: string, consequence: string): { message: string; line: number; column: number } | undefined {
+  const keys = tooManyKeysOnALine(text, lines, consequence);
+  if (keys) return keys;
   let openers = 0;
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -346,9 +346,10 @@ function applicable(taken: TextEdit[], text: (file: string) => string): TextEdit
 
 /** Every fix of the findings in (or about pools of) a file that do not overlap, severest first: one pass. */
 export function fixAllEdits(ws: Workspace, file: string): { edits: TextEdit[]; count: number; skipped: number; poolFiles: Set<string> } {
-  const { taken, count, skipped } = pickFixes(fixable(ws, file));
+  const candidates = fixable(ws, file);
+  const { taken, count, skipped } = pickFixes(candidates);
   const byId = new Map(ws.pools().map((p) => [p.id, p.file]));
-  const poolFiles = new Set(fixable(ws, file).map((f) => byId.get(f.poolId)).filter((f): f is string => !!f));
+  const poolFiles = new Set(candidates.map((f) => byId.get(f.poolId)).filter((f): f is string => !!f));
   return { edits: applicable(taken, (f) => ws.text(f) ?? ''), count, skipped, poolFiles };
 }
 

@@ -153,6 +153,8 @@ export class Workspace {
   /** Kept between updates (its rule contexts per pool); renewed when configuration or env files change. */
   private runner: RuleRunner | undefined;
   private readonly loggedLarge = new Set<string>();
+  /** Files the last read of found over MAX_FILE_BYTES (not read). */
+  private readonly large = new Set<string>();
   private scanned = false;
   /**
    * The source files text detectors may link config to. The same array is handed to every
@@ -164,7 +166,13 @@ export class Workspace {
 
   constructor(private readonly opts: WorkspaceOptions) {
     this.root = path.resolve(opts.root);
-    this.base = opts.read ?? readText;
+    // a file over MAX_FILE_BYTES is found by the read itself (the walk does not stat): not read, noted
+    this.base =
+      opts.read ??
+      ((f: string) => {
+        this.large.delete(f);
+        return readText(f, (big) => this.large.add(big));
+      });
     const rel = opts.rel ?? ((f: string) => path.relative(this.root, f).split(path.sep).join('/') || '.');
     // rules name files in every message, the fleet rule every pool's: one path computation per file
     const rels = new Map<string, string>();
@@ -409,13 +417,20 @@ export class Workspace {
   result() {
     const g = this.g!;
     const binary = this.order.filter((f) => this.states.get(f)?.binary);
+    const large = this.order.filter((f) => this.large.has(f));
     return {
       root: this.root,
       config: g.config,
       pools: this.pools(),
       findings: this.findings(),
       problems: this.allProblems(),
-      stats: { ...this.walkStats, skippedBinary: [...this.walkStats.skippedBinary, ...binary], parsed: this.order.filter((f) => this.states.get(f)?.parsed).length },
+      stats: {
+        ...this.walkStats,
+        files: this.order.length - large.length,
+        skippedLarge: [...new Set([...this.walkStats.skippedLarge, ...large])],
+        skippedBinary: [...this.walkStats.skippedBinary, ...binary],
+        parsed: this.order.filter((f) => this.states.get(f)?.parsed).length,
+      },
       profiles: g.profiles,
       deployment: g.deployment,
     };
@@ -753,7 +768,8 @@ export class Workspace {
     try {
       const text = this.read(file);
       if (text === undefined) {
-        st.binary = true;
+        if (this.large.has(file)) this.logLarge(file);
+        else st.binary = true;
         return false;
       }
       if (text.length > MAX_FILE_BYTES) {

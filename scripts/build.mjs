@@ -1,6 +1,7 @@
 // Bundles the CLI, the language server and the VS Code client into dist/ with esbuild and copies the tree-sitter runtime and grammars beside it.
 import { build } from 'esbuild';
-import { copyFileSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync, chmodSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -11,6 +12,20 @@ mkdirSync('dist/wasm', { recursive: true });
 for (const f of ['tree-sitter.wasm', 'tree-sitter-python.wasm', 'tree-sitter-rust.wasm', 'tree-sitter-typescript.wasm', 'tree-sitter-tsx.wasm', 'tree-sitter-javascript.wasm', 'tree-sitter-go.wasm']) {
   copyFileSync(path.join(wasmSrc, f), path.join('dist/wasm', f));
 }
+// The build's identity for the analysis cache (server/src/engine/cache.ts): a hash of every source
+// the bundles are made from and the lock file, so a cache written by another build is never read.
+const buildHash = createHash('sha1');
+const hashTree = (dir) => {
+  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) hashTree(full);
+    else if (/\.(ts|json)$/.test(e.name)) buildHash.update(`${full}\0`).update(readFileSync(full));
+  }
+};
+hashTree('server/src');
+hashTree('rules');
+buildHash.update(readFileSync('package-lock.json'));
+const buildId = `${pkg.version}-${buildHash.digest('hex').slice(0, 16)}`;
 // One esbuild run per bundle (a list, so each bundle is one entry); vscode is the editor's own.
 const entries = [
   // better-sqlite3 loads its native addon from node_modules; pg-native is pg's optional binding
@@ -31,7 +46,7 @@ for (const e of entries) {
     sourcemap: true,
     minify: false,
     external: e.external ?? [],
-    define: { POOL_LINT_VERSION: JSON.stringify(pkg.version) },
+    define: { POOL_LINT_VERSION: JSON.stringify(pkg.version), __POOL_LINT_BUILD__: JSON.stringify(buildId) },
     logLevel: 'warning',
   });
 }

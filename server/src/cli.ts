@@ -3,7 +3,7 @@
 // Exit codes: 0 nothing at warning or above, 1 findings at warning or above, 2 usage or internal error.
 import * as fs from 'fs';
 import * as path from 'path';
-import { check, worstSeverity, RULES, type CheckOptions } from './engine';
+import { check, worstSeverity, RULES, openDiskCache, defaultCacheDir, buildId, type CheckOptions } from './engine';
 import { fixAll } from './engine/fixall';
 import { toJson } from './report/json';
 import { toText } from './report/text';
@@ -30,6 +30,9 @@ Options:
   --root DIR                 workspace root for config and .env lookup (default: the one folder
                              given, else the current folder)
   --no-color                 no colour (colour is used only on a terminal)
+  --no-cache                 analyse every file again instead of reusing the cached analyses of
+                             files unchanged since the last check (kept in $POOL_LINT_CACHE_DIR,
+                             else $XDG_CACHE_HOME/pool-lint or ~/.cache/pool-lint)
   -h, --help                 this help
 
 Exit status: 0 no finding at warning or above; 1 findings at warning or above; 2 usage or internal error.`;
@@ -56,10 +59,11 @@ interface Args {
   fix: boolean;
   root?: string;
   color: boolean;
+  cache: boolean;
 }
 
 function parseArgs(argv: string[]): Args | 'help' | 'version' {
-  const args: Args = { command: '', paths: [], format: 'text', fix: false, color: process.stdout.isTTY === true && !process.env.NO_COLOR };
+  const args: Args = { command: '', paths: [], format: 'text', fix: false, cache: true, color: process.stdout.isTTY === true && !process.env.NO_COLOR };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (name: string) => {
@@ -73,6 +77,7 @@ function parseArgs(argv: string[]): Args | 'help' | 'version' {
     if (a === '--version' || a === '-V') return 'version';
     if (a === '--fix') args.fix = true;
     else if (a === '--no-color') args.color = false;
+    else if (a === '--no-cache') args.cache = false;
     else if (a === '--format' || a.startsWith('--format=')) {
       const f = value('--format');
       if (f !== 'text' && f !== 'json' && f !== 'sarif') throw new UsageError(`--format must be text, json or sarif, not '${f}'`);
@@ -130,7 +135,10 @@ async function main(argv: string[]): Promise<number> {
     const r = path.relative(cwd, f).split(path.sep).join('/');
     return r === '' ? '.' : r;
   };
-  const opts: CheckOptions = { root, paths: args.paths.length ? args.paths.map((p) => path.resolve(p)) : [root], profile: args.profile, rel };
+  // the analyses of files unchanged since the last check are reused (cache.ts says when an entry holds)
+  // (not for --fix: its edits are made from the models, which the disk cache holds with passwords masked)
+  const cache = args.cache && !args.fix ? openDiskCache(defaultCacheDir(), root, buildId()) : undefined;
+  const opts: CheckOptions = { root, paths: args.paths.length ? args.paths.map((p) => path.resolve(p)) : [root], profile: args.profile, rel, cache };
   let result;
   let fixedNote = '';
   if (args.fix) {
@@ -141,6 +149,7 @@ async function main(argv: string[]): Promise<number> {
   } else {
     result = await check(opts);
   }
+  cache?.save();
   const out = args.format === 'json' ? toJson(result, rel) + '\n' : args.format === 'sarif' ? toSarif(result, rel, cwd, VERSION) + '\n' : toText(result, rel, args.color);
   process.stdout.write(maskSecrets(out));
   if (fixedNote) process.stderr.write(fixedNote);

@@ -26,6 +26,7 @@ import { maskSecrets } from './urls';
 import { readDeployment, isComposeFile, addComposeProfiles, parseComposeFiles, type Deployment } from './deployment';
 import { RuleRunner, compareFindings } from './run-rules';
 import { withDeadline, DeadlineExceeded } from './deadline';
+import { contentHash, buildId, type AnalysisCache, type CacheEntry } from './cache';
 
 /** Settings an editor passes over the project's configuration file (set values win). */
 export interface ConfigOverrides {
@@ -55,6 +56,11 @@ export interface WorkspaceOptions {
   detectorBudgetMs?: number;
   /** Where the workspace says what it skipped or abandoned (the server's log). */
   log?: (message: string) => void;
+  /**
+   * Per-file analyses kept between scans (see cache.ts): a full scan takes an unchanged file's
+   * pools from it instead of parsing the file again. Edits after the scan never use it.
+   */
+  cache?: AnalysisCache;
 }
 
 interface FileState {
@@ -163,6 +169,8 @@ export class Workspace {
    */
   private sourceList: string[] = [];
   private quotesChanged = false;
+  /** During a scan with a cache: the key its entries are stored under, and each file's text hash. */
+  private cacheScan: { key: string; hashes: Map<string, string | null> } | undefined;
 
   constructor(private readonly opts: WorkspaceOptions) {
     this.root = path.resolve(opts.root);
@@ -463,6 +471,7 @@ export class Workspace {
       this.dependents.clear();
       for (const f of files) this.states.set(f, newState(f));
       this.g = await this.buildGlobal(config);
+      this.cacheScan = this.opts.cache ? { key: this.scanKey(), hashes: new Map() } : undefined;
       this.dirty.clear();
       this.created.clear();
       this.deleted.clear();
@@ -507,6 +516,7 @@ export class Workspace {
         }
       } finally {
         this.scanQuotes = undefined;
+        this.cacheScan = undefined;
       }
       progress?.(files.length, files.length, [...diagnosed]);
       this.scanned = true;
@@ -675,6 +685,77 @@ export class Workspace {
     }
   }
 
+  /**
+   * What every cache entry of this scan depends on besides its own inputs: the build, the
+   * configuration that shapes detection, the detectors, the walked files and how paths are shown.
+   */
+  private scanKey(): string {
+    const ids = [...this.opts.detectors.map((d) => d.id), '|', ...this.opts.textDetectors.map((d) => d.id)];
+    const shown = this.rel(path.join(this.root, 'a', 'b'));
+    return contentHash(JSON.stringify([buildId(), this.root, this.g!.analysisKey, ids, this.opts.detectorBudgetMs ?? null, shown, this.order.join('\0')]));
+  }
+
+  /** The hash of a file's current text during a cached scan (null when it cannot be read). */
+  private hashOf(file: string): string | null {
+    const memo = this.cacheScan!.hashes;
+    let h = memo.get(file);
+    if (h === undefined) {
+      const text = this.text(file);
+      memo.set(file, (h = text === undefined ? null : contentHash(text)));
+    }
+    return h;
+  }
+
+  /**
+   * A cached analysis of the file whose inputs are all unchanged (found before the analysis
+   * starts, so a scan that finds every file in the cache never loads a grammar).
+   */
+  private cachedAnalysis(st: FileState): { pools: PoolModel[]; problems: FileProblem[]; deps: string[] } | undefined {
+    const cs = this.cacheScan;
+    const cache = this.opts.cache;
+    if (!cs || !cache || this.openFiles.has(st.file)) return undefined;
+    const hash = this.hashOf(st.file);
+    if (hash === null) return undefined;
+    const quotes = this.scanQuotes;
+    return cache.lookup(st.file, cs.key, hash, (e) => {
+      if (e.deps.some(([d, h]) => this.hashOf(d) !== h)) return false;
+      if (e.envSig !== this.envSig(st.file)) return false;
+      if (e.quotes !== (quotes !== undefined)) return false;
+      return e.asked.every(([k, was]) => JSON.stringify(quotes?.sourcesQuoting(k)) === JSON.stringify(was));
+    });
+  }
+
+  /** Puts a cached analysis in the state, and the files it read into `deps`, as if it had run and read them. */
+  private fromCache(st: FileState, hit: { pools: PoolModel[]; problems: FileProblem[]; deps: string[] }, deps: Set<string>): void {
+    st.pools = hit.pools;
+    st.problems = hit.problems;
+    st.parsed = true;
+    for (const d of hit.deps) deps.add(d);
+  }
+
+  /** Stores a finished analysis in the cache (when it holds nothing that depends on time). */
+  private toCache(st: FileState, asked: [string, string[] | undefined][], volatile: boolean): void {
+    const cs = this.cacheScan;
+    const cache = this.opts.cache;
+    if (!cs || !cache || this.openFiles.has(st.file)) return;
+    const hash = volatile || !st.parsed ? null : this.hashOf(st.file);
+    if (hash === null) {
+      cache.drop(st.file);
+      return;
+    }
+    const entry: CacheEntry = {
+      key: cs.key,
+      hash,
+      deps: [...st.deps].map((d) => [d, this.hashOf(d)]),
+      envSig: st.envSig,
+      quotes: this.scanQuotes !== undefined,
+      asked,
+      pools: st.pools,
+      problems: st.problems,
+    };
+    cache.store(st.file, entry);
+  }
+
   private envSig(file: string): string {
     const g = this.g!;
     return g.profiles.map((p) => `${p}=${g.env.filesFor(file, p).map((f) => f.file).join(',')}`).join(';');
@@ -746,8 +827,11 @@ export class Workspace {
       if (!this.openFiles.has(file)) this.disk.delete(file);
       return false;
     }
+    // a config file's text detectors are chosen here too, so only a file some detector wants is looked up in the cache
+    const textDetectors = !language && text0 !== undefined ? this.opts.textDetectors.filter((t) => t.matches(file, text0) && t.prefilter.test(text0)) : [];
+    const cached = this.cacheScan && text0 !== undefined && (language ? detectors.length > 0 : textDetectors.length > 0) ? this.cachedAnalysis(st) : undefined;
     // the grammar loads before the analysis starts, so the analysis itself never awaits
-    if (language && detectors.length) await getParser(language);
+    if (language && detectors.length && !cached) await getParser(language);
     const te = st.tokenEdit;
     st.tokenEdit = undefined;
     if (te && st.read && this.keepAfterTokenEdit(st, te, detectors.map((d) => d.id).join(','))) return true;
@@ -765,6 +849,9 @@ export class Workspace {
     this.tracking = deps;
     const problem = (p: FileProblem) => st.problems.push(p);
     const modules = new PythonModules(this.root, this.read, this.moduleTrees);
+    // for the cache: a result that depends on time is not kept, and what a config file asked of the quote index is
+    let volatile = false;
+    const asked: [string, string[] | undefined][] = [];
     try {
       const text = this.read(file);
       if (text === undefined) {
@@ -779,10 +866,21 @@ export class Workspace {
       const ctxBase = { file, text, env: g.env, profiles: g.profiles, versions: g.versions, rel: this.rel, read: this.read };
       if (!language) {
         if (isEnvFile(path.basename(file))) g.env.load(file); // reports malformed lines
-        for (const d of this.opts.textDetectors.filter((t) => t.matches(file, text) && t.prefilter.test(text))) {
+        if (cached) {
+          this.fromCache(st, cached, deps);
+          return false;
+        }
+        for (const d of text === text0 ? textDetectors : this.opts.textDetectors.filter((t) => t.matches(file, text) && t.prefilter.test(text))) {
           st.parsed = true;
           const quotes = this.scanQuotes;
-          this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines: new LineIndex(text), sources, problem, files: this.order, root: this.root, quoting: quotes && ((key) => quotes.sourcesQuoting(key)) }));
+          const quoting =
+            quotes &&
+            ((key: string) => {
+              const found = quotes.sourcesQuoting(key);
+              asked.push([key, found && [...found]]);
+              return found;
+            });
+          if (!this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines: new LineIndex(text), sources, problem, files: this.order, root: this.root, quoting }))) volatile = true;
         }
         return false;
       }
@@ -790,15 +888,21 @@ export class Workspace {
         if (!this.openFiles.has(file)) this.disk.delete(file); // no pool here: keep no copy of its text
         return false;
       }
+      if (cached) {
+        this.fromCache(st, cached, deps);
+        return false;
+      }
       st.parsed = true;
       let tree: Tree | undefined;
       try {
         tree = this.parse(file, language, text);
       } catch (e) {
+        volatile = true; // a parse stopped past its time budget
         problem({ file, line: e instanceof ParseStopped ? e.line : undefined, message: `cannot parse: ${(e as Error).message}` });
         return false;
       }
       if (!tree) {
+        volatile = true;
         problem({ file, message: `cannot parse: tree-sitter returned no tree for a ${language} file` });
         return false;
       }
@@ -816,7 +920,7 @@ export class Workspace {
         const ctx = { ...ctxBase, lines, tree, modules, root: this.root, sources };
         if (log) Object.defineProperty(ctx, 'text', { get: () => ((log.wholeText = true), text) });
         for (const d of detectors) {
-          this.runDetector(st, d.id, () => (log ? withReadLog(log, () => d.detect(ctx)) : d.detect(ctx)));
+          if (!this.runDetector(st, d.id, () => (log ? withReadLog(log, () => d.detect(ctx)) : d.detect(ctx)))) volatile = true;
         }
         if (log && st.problems.length === 0) st.read = { ranges: mergeRanges(log.ranges), types: log.types, wholeText: log.wholeText, detectors: detectors.map((d) => d.id).join(','), names: log.names };
       } finally {
@@ -830,9 +934,6 @@ export class Workspace {
       modules.dispose();
       deps.delete(file);
       this.setDeps(st, deps);
-      // source files read by this analysis (a config's readers, imported modules) are read again
-      // when needed rather than kept: only files with pools, open buffers and config stay in memory
-      for (const d of deps) if (languageOf(d) && !this.openFiles.has(d) && !this.states.get(d)?.pools.length) this.disk.delete(d);
       if (st.parsed) {
         st.envSig = this.envSig(file);
         for (const p of g.profiles) {
@@ -845,6 +946,11 @@ export class Workspace {
           }
         }
       }
+      // while the texts the analysis read are still held, so the hashes are of what it saw
+      if (this.cacheScan && !cached) this.toCache(st, asked, volatile);
+      // source files read by this analysis (a config's readers, imported modules) are read again
+      // when needed rather than kept: only files with pools, open buffers and config stay in memory
+      for (const d of deps) if (languageOf(d) && !this.openFiles.has(d) && !this.states.get(d)?.pools.length) this.disk.delete(d);
     }
     return false;
   }
@@ -918,20 +1024,22 @@ export class Workspace {
     return tree;
   }
 
-  /** One detector on one file: an exception or a spent time budget loses that detector's pools only. */
-  private runDetector(st: FileState, id: string, detect: () => PoolModel[]): void {
+  /** One detector on one file: false when it failed or ran out of time (a result not to cache). */
+  private runDetector(st: FileState, id: string, detect: () => PoolModel[]): boolean {
     try {
       st.pools.push(...withDeadline(this.opts.detectorBudgetMs, detect));
+      return true;
     } catch (e) {
       if (e instanceof DeadlineExceeded) {
         const message = `the ${id} detector took over ${e.budgetMs} ms on this file and was abandoned; other detectors and files are still checked`;
         st.problems.push({ file: st.file, message });
         this.log(`${st.file}: ${message}`);
-        return;
+        return false;
       }
       const message = `internal error in the ${id} detector: ${maskSecrets((e as Error).message)}; other files are still checked`;
       st.problems.push({ file: st.file, message });
       this.log(`${st.file}: ${message}\n${maskSecrets((e as Error).stack ?? '')}`);
+      return false;
     }
   }
 

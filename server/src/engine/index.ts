@@ -1,5 +1,6 @@
 // The one entry point the CLI, the language server and the tests share: find pools, run rules.
 import * as path from 'path';
+import type { AnalysisCache } from './cache';
 import type { FileProblem, Finding, PoolModel, Severity } from './model';
 import type { EnvResolver, ReadFile } from './envfiles';
 import type { EngineConfig } from './config';
@@ -48,6 +49,8 @@ export interface CheckOptions {
   /** Reads a file (default: from disk); the language server passes its open buffers. */
   read?: ReadFile;
   config?: EngineConfig;
+  /** Per-file analyses from an earlier check (cache.ts): unchanged files are not parsed again. */
+  cache?: AnalysisCache;
 }
 
 export interface CheckResult {
@@ -70,7 +73,7 @@ export function createWorkspace(opts: Omit<WorkspaceOptions, 'detectors' | 'text
 
 /** One scan of a fresh workspace: every pool, every finding. */
 export async function check(opts: CheckOptions): Promise<CheckResult> {
-  const ws = createWorkspace({ root: opts.root, read: opts.read, config: opts.config, profile: opts.profile, rel: opts.rel });
+  const ws = createWorkspace({ root: opts.root, read: opts.read, config: opts.config, profile: opts.profile, rel: opts.rel, cache: opts.cache });
   try {
     await ws.scan(opts.paths);
     return ws.result();
@@ -88,3 +91,5 @@ export function worstSeverity(findings: Finding[]): Severity | undefined {
   for (const f of findings) if (!worst || SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]) worst = f.severity;
   return worst;
 }
+
+export { AnalysisCache, openDiskCache, defaultCacheDir, buildId } from './cache';

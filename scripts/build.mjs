@@ -30,6 +30,8 @@ const buildId = `${pkg.version}-${buildHash.digest('hex').slice(0, 16)}`;
 const entries = [
   // better-sqlite3 loads its native addon from node_modules; pg-native is pg's optional binding
   { name: 'cli', entry: 'server/src/cli.ts', external: ['better-sqlite3', 'pg-native'] },
+  // `pool-lint probe`: loaded by cli.js from beside it, so a check never parses the probe's code
+  { name: 'probe-cli', entry: 'server/src/probe/cli.ts', external: ['better-sqlite3', 'pg-native'] },
   // the PostgreSQL probe's load threads start this file (beside cli.js) as their entry
   { name: 'pg-load', entry: 'server/src/probe/pg-load.ts', external: ['pg-native'] },
   { name: 'server', entry: 'server/src/lsp/main.ts' },

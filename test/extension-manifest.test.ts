@@ -115,9 +115,9 @@ describe('extension manifest', () => {
     const r = spawnSync(path.join(REPO, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], { cwd: REPO, encoding: 'utf8' });
     assert.strictEqual(r.status, 0, r.stderr);
     const files = r.stdout.split('\n').filter(Boolean);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/pg-load.js', 'dist/native/better-sqlite3/lib/index.js', 'dist/native/better-sqlite3/build/Release/better_sqlite3.node', 'dist/native/better-sqlite3/abi.json', 'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-python.wasm', 'syntaxes/dotenv.tmLanguage.json', 'syntaxes/dotenv.language-configuration.json', pkg.icon, 'docs/rules/undersized-pool.md'])
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/extension.js', 'dist/cli.js', 'dist/probe-cli.js', 'dist/pg-load.js', 'dist/native/better-sqlite3/lib/index.js', 'dist/native/better-sqlite3/build/Release/better_sqlite3.node', 'dist/native/better-sqlite3/abi.json', 'dist/wasm/tree-sitter.wasm', 'dist/wasm/tree-sitter-python.wasm', 'syntaxes/dotenv.tmLanguage.json', 'syntaxes/dotenv.language-configuration.json', pkg.icon, 'docs/rules/undersized-pool.md'])
       assert.ok(files.includes(f), `the VSIX lacks ${f}`);
-    for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(extension|server|cli|pg-load)\.js|dist\/native\/better-sqlite3\/(package\.json|abi\.json|lib\/[\w/-]+\.js|build\/Release\/better_sqlite3\.node)|dist\/wasm\/[\w-]+\.wasm|syntaxes\/[\w.-]+\.json|client\/images\/[\w.]+|docs\/rules\/[\w-]+\.md)$/, `the VSIX should not carry ${f}`);
+    for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(extension|server|cli|probe-cli|pg-load)\.js|dist\/native\/better-sqlite3\/(package\.json|abi\.json|lib\/[\w/-]+\.js|build\/Release\/better_sqlite3\.node)|dist\/wasm\/[\w-]+\.wasm|syntaxes\/[\w.-]+\.json|client\/images\/[\w.]+|docs\/rules\/[\w-]+\.md)$/, `the VSIX should not carry ${f}`);
     assert.ok(pkg.icon.endsWith('.png') && fs.readFileSync(path.join(REPO, pkg.icon)).subarray(1, 4).toString() === 'PNG', 'the icon is a PNG');
   });
 
@@ -125,7 +125,7 @@ describe('extension manifest', () => {
     const r = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: REPO, encoding: 'utf8' });
     assert.strictEqual(r.status, 0, r.stderr);
     const files: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);
-    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/wasm/tree-sitter-python.wasm', 'docs/rules/undersized-pool.md']) assert.ok(files.includes(f), `npm pack lacks ${f}`);
+    for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/probe-cli.js', 'dist/wasm/tree-sitter-python.wasm', 'docs/rules/undersized-pool.md']) assert.ok(files.includes(f), `npm pack lacks ${f}`);
     for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(?!extension)[\w./-]+|docs\/rules\/[\w-]+\.md)$/, `npm pack should not carry ${f}`);
   });
 });

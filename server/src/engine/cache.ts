@@ -45,15 +45,41 @@ export interface CacheEntry {
 /** Format of the file on disk; a different one is ignored (and replaced at the next save). */
 const DISK_FORMAT = 1;
 
+/** A value computed from one file's text alone (the quoted keys a config file asks for), by name and file. */
+interface Derived {
+  hash: string;
+  value: string[];
+}
+
 export class AnalysisCache {
   private readonly entries: Map<string, CacheEntry>;
+  private readonly derived: Map<string, Derived>;
   private changed = false;
   /** Files looked up or stored since the last save: the others are dropped when saving. */
   private readonly touched = new Set<string>();
   readonly stats = { hits: 0, misses: 0, stored: 0 };
 
-  constructor(entries?: Map<string, CacheEntry>, private readonly file?: string) {
+  constructor(entries?: Map<string, CacheEntry>, private readonly file?: string, derived?: Map<string, Derived>) {
     this.entries = entries ?? new Map();
+    this.derived = derived ?? new Map();
+  }
+
+  /**
+   * A list computed from one file's text alone (`name` says what, e.g. a detector's quoted keys),
+   * kept while the text hashes the same. A list holding anything that looks like a secret is
+   * computed every time rather than kept (the cache never holds a password on disk).
+   */
+  derive(name: string, file: string, hash: string, compute: () => string[]): string[] {
+    const key = `${name}\0${file}`;
+    this.touched.add(key);
+    const d = this.derived.get(key);
+    if (d && d.hash === hash) return [...d.value];
+    const value = compute();
+    if (value.every((v) => maskSecrets(v) === v)) {
+      this.derived.set(key, { hash, value: [...value] });
+      this.changed = true;
+    } else if (this.derived.delete(key)) this.changed = true;
+    return value;
   }
 
   /** The entry for `file` if it was stored under `key` and `valid` accepts it (a copy). */
@@ -93,10 +119,12 @@ export class AnalysisCache {
    */
   save(): void {
     if (!this.file) return;
-    for (const f of [...this.entries.keys()]) {
-      if (!this.touched.has(f)) {
-        this.entries.delete(f);
-        this.changed = true;
+    for (const map of [this.entries, this.derived]) {
+      for (const k of [...map.keys()]) {
+        if (!this.touched.has(k)) {
+          map.delete(k);
+          this.changed = true;
+        }
       }
     }
     if (!this.changed) return;
@@ -106,7 +134,7 @@ export class AnalysisCache {
       // a connection string is never written with its password: every string of the models is
       // masked on the way to disk (the source text of a URL literal, a .env line's raw value)
       const masked = new Map([...this.entries].map(([f, e]) => [f, { ...e, pools: masking(e.pools), problems: masking(e.problems) }]));
-      fs.writeFileSync(tmp, v8.serialize({ format: DISK_FORMAT, node: process.version, entries: masked }));
+      fs.writeFileSync(tmp, v8.serialize({ format: DISK_FORMAT, node: process.version, entries: masked, derived: this.derived }));
       fs.renameSync(tmp, this.file);
       this.changed = false;
     } catch {
@@ -150,13 +178,17 @@ export function defaultCacheDir(): string {
 export function openDiskCache(dir: string, root: string, build: string): AnalysisCache {
   const file = path.join(dir, `${crypto.createHash('sha1').update(`${path.resolve(root)}\0${build}`).digest('hex').slice(0, 20)}.bin`);
   let entries: Map<string, CacheEntry> | undefined;
+  let derived: Map<string, Derived> | undefined;
   try {
-    const data = v8.deserialize(fs.readFileSync(file)) as { format?: number; node?: string; entries?: unknown };
-    if (data && data.format === DISK_FORMAT && data.node === process.version && data.entries instanceof Map) entries = data.entries as Map<string, CacheEntry>;
+    const data = v8.deserialize(fs.readFileSync(file)) as { format?: number; node?: string; entries?: unknown; derived?: unknown };
+    if (data && data.format === DISK_FORMAT && data.node === process.version && data.entries instanceof Map && data.derived instanceof Map) {
+      entries = data.entries as Map<string, CacheEntry>;
+      derived = data.derived as Map<string, Derived>;
+    }
   } catch {
     // no cache yet, or one this build cannot read: start empty
   }
-  return new AnalysisCache(entries, file);
+  return new AnalysisCache(entries, file, derived);
 }
 
 declare const __POOL_LINT_BUILD__: string | undefined;

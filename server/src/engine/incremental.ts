@@ -777,7 +777,10 @@ export class Workspace {
       if (text === undefined || text.length > MAX_FILE_BYTES) continue;
       for (const t of this.opts.textDetectors) {
         if (!t.quotedKeys || !t.matches(file, text) || !t.prefilter.test(text)) continue;
-        const keys = t.quotedKeys(file, text);
+        // the keys depend on the file's text alone: an unchanged config file is not parsed again for them
+        const quotedKeys = t.quotedKeys;
+        const hash = this.cacheScan && this.hashOf(file);
+        const keys = hash && this.opts.cache ? this.opts.cache.derive(`quotedKeys:${t.id}`, file, hash, () => quotedKeys(file, text)) : quotedKeys(file, text);
         if (keys.length) waiting.add(file);
         for (const k of keys) wanted.add(k);
       }

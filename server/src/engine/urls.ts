@@ -64,10 +64,10 @@ const PASSWORD_PARAM = /([?&;\s](?:password|pass|pwd|sslpassword)=)[^&;#\s"'`]*/
 
 /** Masks every URL-with-credentials found in free text (error messages, say). */
 export function maskSecrets(text: string): string {
-  // user:password@ up to the last @ before a space, a quote or the query (see maskUrl)
-  return text
-    .replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s:"'`]*):([^\s"'`?#]*)@/g, '$1$2:***@')
-    .replace(PASSWORD_PARAM, '$1***')
-    // go-sql-driver/mysql DSNs in free text
-    .replace(/(^|[\s"'=])([^:@/\s"'=]+):[^@\s"']*@((?:tcp|unix|udp)\()/g, '$1$2:***@$3');
+  // user:password@ up to the last @ before a space, a quote or the query (see maskUrl); each
+  // pattern runs only where the text has what it needs (a report is megabytes, its DSNs are few)
+  let out = text.includes('://') ? text.replace(/\b([A-Za-z][A-Za-z0-9+.-]*:\/\/)([^/@\s:"'`]*):([^\s"'`?#]*)@/g, '$1$2:***@') : text;
+  out = out.replace(PASSWORD_PARAM, '$1***');
+  // go-sql-driver/mysql DSNs in free text
+  return /@(?:tcp|unix|udp)\(/.test(out) ? out.replace(/(^|[\s"'=])([^:@/\s"'=]+):[^@\s"']*@((?:tcp|unix|udp)\()/g, '$1$2:***@$3') : out;
 }

@@ -140,12 +140,17 @@ export class EnvResolver {
 
   /** The env files of `profile` that apply to `sourceFile`, in load order. */
   filesFor(sourceFile: string, profile: string): EnvFile[] {
-    const extra = this.extra.get(profile);
-    if (extra) return extra(sourceFile);
     const start = path.dirname(sourceFile);
     const key = `${profile}\u0000${start}`;
     const hit = this.nearest.get(key);
     if (hit) return [...hit];
+    const extra = this.extra.get(profile);
+    if (extra) {
+      // a compose profile's files depend on the service folder the source is in: one answer per folder
+      const files = extra(sourceFile);
+      this.nearest.set(key, files);
+      return [...files];
+    }
     const names = this.profiles[profile] ?? [];
     let dir = start;
     const root = path.resolve(this.root);

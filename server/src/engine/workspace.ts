@@ -18,21 +18,22 @@ export interface WalkStats {
   skippedBinary: string[];
 }
 
-const LANGUAGES: [RegExp, LanguageId][] = [
-  [/\.py$/, 'python'],
-  [/\.rs$/, 'rust'],
-  [/\.tsx$/, 'tsx'],
-  [/\.(ts|mts|cts)$/, 'typescript'],
-  [/\.(js|mjs|cjs|jsx)$/, 'javascript'],
-  // a _test.go file's pools serve tests, not traffic
-  [/^(?!.*_test\.go$).*\.go$/, 'go'],
-];
+/** By file extension (case as written: `X.PY` is not Python). */
+const LANGUAGES: Record<string, LanguageId> = { py: 'python', rs: 'rust', tsx: 'tsx', ts: 'typescript', mts: 'typescript', cts: 'typescript', js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript', go: 'go' };
 
-/** The grammar a source file is parsed with; undefined for config and env files. */
+/**
+ * The grammar a source file is parsed with; undefined for config and env files, type
+ * declarations (`.d.ts`) and Go tests (a `_test.go` file's pools serve tests, not traffic). Asked
+ * several times per file per scan, so it reads the extension rather than matching patterns.
+ */
 export function languageOf(file: string): LanguageId | undefined {
-  const base = path.basename(file);
-  if (base.endsWith('.d.ts')) return undefined;
-  return LANGUAGES.find(([re]) => re.test(base))?.[1];
+  const dot = file.lastIndexOf('.');
+  if (dot < 0) return undefined;
+  const ext = file.slice(dot + 1);
+  if (!Object.hasOwn(LANGUAGES, ext)) return undefined; // also a dot in a folder name: 'v1.2/Makefile'
+  if (ext === 'ts' && file.endsWith('.d.ts')) return undefined;
+  if (ext === 'go' && file.endsWith('_test.go')) return undefined;
+  return LANGUAGES[ext];
 }
 
 export function isEnvFile(base: string): boolean {

@@ -10,6 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import fc from 'fast-check';
 import { check, AnalysisCache, openDiskCache, buildId, type CheckResult } from '../server/src/engine';
+import { MAX_CACHED_ROOTS } from '../server/src/engine/cache';
 import { toJson } from '../server/src/report/json';
 import { maskSecrets } from '../server/src/engine/urls';
 import { passwordsIn } from './helpers/passwords';
@@ -282,6 +283,25 @@ describe('analysis cache', () => {
     const withEnv = run();
     assert.strictEqual(withEnv, run('--no-cache'));
     assert.match(withEnv, /"value": 41/);
+  });
+
+  it('a cache folder keeps the newest 100 workspace caches: older ones go when a cache is written', async () => {
+    const root = workspace(path.join(LSP_FIXTURES, 'mixed'));
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-prune-'));
+    dirs.push(cacheDir);
+    const old = Date.now() / 1000 - 86_400;
+    for (let i = 0; i < MAX_CACHED_ROOTS + 5; i++) {
+      const f = path.join(cacheDir, `old-${String(i).padStart(3, '0')}.bin`);
+      fs.writeFileSync(f, 'an old cache');
+      fs.utimesSync(f, old + i, old + i); // old-000 is the oldest
+    }
+    const cache = openDiskCache(cacheDir, root, buildId());
+    await check({ root, rel: relTo(root), cache });
+    cache.save();
+    const left = fs.readdirSync(cacheDir).sort();
+    assert.strictEqual(left.length, MAX_CACHED_ROOTS);
+    assert.ok(!left.includes('old-000.bin') && !left.includes('old-005.bin') && left.includes('old-006.bin'), left.slice(0, 8).join(', '));
+    assert.ok(openDiskCache(cacheDir, root, buildId()).size > 0, 'the cache just written was pruned');
   });
 
   it('an unwritable cache folder costs only speed: the check still reports', () => {

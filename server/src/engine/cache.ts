@@ -137,6 +137,7 @@ export class AnalysisCache {
       fs.writeFileSync(tmp, v8.serialize({ format: DISK_FORMAT, node: process.version, entries: masked, derived: this.derived }));
       fs.renameSync(tmp, this.file);
       this.changed = false;
+      pruneCacheDir(path.dirname(this.file));
     } catch {
       try {
         fs.rmSync(tmp, { force: true });
@@ -144,6 +145,21 @@ export class AnalysisCache {
         // the folder itself cannot be made (a file stands where it would be): nothing was written
       }
     }
+  }
+}
+
+/** How many workspace roots' caches a cache folder keeps (the least recently written go first). */
+export const MAX_CACHED_ROOTS = 100;
+
+/** Keeps the newest MAX_CACHED_ROOTS cache files of a folder (a tool that checks many throwaway folders leaves no heap of them). */
+function pruneCacheDir(dir: string): void {
+  try {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.bin'));
+    if (files.length <= MAX_CACHED_ROOTS) return;
+    const dated = files.map((f) => ({ f, t: fs.statSync(path.join(dir, f)).mtimeMs })).sort((a, b) => b.t - a.t);
+    for (const { f } of dated.slice(MAX_CACHED_ROOTS)) fs.rmSync(path.join(dir, f), { force: true });
+  } catch {
+    // another run pruned it meanwhile, or the folder cannot be listed: nothing to do
   }
 }
 

@@ -10,7 +10,7 @@ import type { PoolModel, ProfileModel } from '../engine/model';
 import { runPgProbe, type ProbeProgress, type Workload } from './pg';
 import { toHtml, toJson, toText, redact, type ProbeReport } from './render';
 import { ProbeRefused } from './safety';
-import { freshConfigs, runSqliteProbe, type SqliteConfig } from './sqlite';
+import { freshConfigs, recommendedConfig, runSqliteProbe, type SqliteConfig } from './sqlite';
 import { parseDuration } from './stats';
 import { runMysqlProbe } from './mysql';
 import { defaultLimits, mysqlDefaultLimits, findPool, limitsOf, rawUrl, sqliteSettingsOf, type PoolLimits } from './target';
@@ -313,8 +313,9 @@ export async function probeCommand(argv: string[], cwd = process.cwd()): Promise
         const found = sqliteSettingsOf(chosen.pool, chosen.profile, chosen.all, chosen.rel, chosen.root);
         database = found.file;
         configs = [
-          { label: `as configured (${found.journalMode}, ${found.writers} writer${found.writers === 1 ? '' : 's'})`, how: found.how, journalMode: found.journalMode, busyTimeoutMs: found.busyTimeoutMs, writers: found.writers, readers: found.readers },
-          { label: 'WAL + busy_timeout + 1 writer', how: `journal_mode=WAL, busy_timeout ${Math.max(found.busyTimeoutMs, 5000)} ms, 1 writer, ${found.readers} readers: the recommended setup`, journalMode: 'wal', busyTimeoutMs: Math.max(found.busyTimeoutMs, 5000), writers: 1, readers: found.readers },
+          // the code's own run keeps the deferred BEGIN its ORM or driver issues, refusals included
+          { label: `as configured (${found.journalMode}, ${found.writers} writer${found.writers === 1 ? '' : 's'})`, how: found.how, journalMode: found.journalMode, busyTimeoutMs: found.busyTimeoutMs, writers: found.writers, readers: found.readers, writerBegin: 'deferred' },
+          recommendedConfig(found.busyTimeoutMs, found.readers),
         ];
       } else configs = freshConfigs();
       report = await runSqliteProbe({ database, configs, durationMs: args.durationMs ?? 3000, signal: controller.signal, onProgress: (p) => bar.update(p), pool: poolInfo });

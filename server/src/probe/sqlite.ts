@@ -1,6 +1,7 @@
 // The SQLite probe: writer and reader worker threads (one better-sqlite3 connection each) on a copy
 // of the database in a temporary folder (never the original), first with the settings found in the
-// code, then with WAL + busy_timeout + one writer, so the "database is locked" rate of each shows.
+// code, then with WAL + busy_timeout + one writer using BEGIN IMMEDIATE, so the "database is locked"
+// rate of each shows.
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -16,6 +17,16 @@ export interface SqliteConfig {
   busyTimeoutMs: number;
   writers: number;
   readers: number;
+  /**
+   * How each writer opens its read-then-write transaction. 'deferred' is a plain BEGIN, the default of
+   * SQLite, its drivers and ORM sessions: the write lock is asked for at the first INSERT, inside a
+   * transaction that has already read, and SQLite refuses it there at once (SQLITE_BUSY without waiting
+   * for busy_timeout) whenever another connection holds it; in WAL a reader holds it too, for a moment,
+   * when it re-reads a wal-index header it caught mid-update, so even a lone writer is refused now and
+   * then. 'immediate' is BEGIN IMMEDIATE: the write lock is taken at BEGIN, before anything is read,
+   * where busy_timeout does wait for it. A configuration found in code keeps the code's 'deferred'.
+   */
+  writerBegin: 'deferred' | 'immediate';
 }
 
 export interface SqliteRun extends SqliteConfig {
@@ -71,8 +82,11 @@ export interface SqliteProbeOptions {
 /** Files bigger than this are not copied (the probe would spend its time copying). */
 export const MAX_COPY_BYTES = 2 * 1024 ** 3;
 
-const WORKLOAD = (rows: number) =>
-  `writers run BEGIN; SELECT max(id); INSERT ${rows} rows; COMMIT (a read-then-write transaction as an ORM session issues it), readers run SELECT by primary key, each worker thread on its own connection`;
+const WORKLOAD = (rows: number, configs: SqliteConfig[]) => {
+  const labels = (begin: SqliteConfig['writerBegin']) => configs.filter((c) => c.writerBegin === begin).map((c) => `"${c.label}"`).join(' and ');
+  const begins = [labels('deferred') && `BEGIN (deferred, as ORM sessions and drivers issue it) in ${labels('deferred')}`, labels('immediate') && `BEGIN IMMEDIATE in ${labels('immediate')}`].filter(Boolean).join(', ');
+  return `writers run a read-then-write transaction: ${begins}; SELECT max(id); INSERT ${rows} rows; COMMIT; readers run SELECT by primary key, each worker thread on its own connection`;
+};
 
 // The worker's body: plain JavaScript run with eval in each thread, so it needs no build step.
 // It takes everything from workerData and requires better-sqlite3 by the path the parent resolved.
@@ -107,7 +121,9 @@ function workerMain(): void {
       if (d.role === 'writer') {
         out.writeAttempts++;
         try {
-          db.exec('BEGIN');
+          // BEGIN IMMEDIATE takes the write lock here, waiting up to busy_timeout for it; a deferred BEGIN
+          // takes it at the INSERT below, where a lock held by another connection fails at once
+          db.exec(d.writerBegin === 'immediate' ? 'BEGIN IMMEDIATE' : 'BEGIN');
           const m = readMax.get().m ?? 0;
           for (let r = 0; r < d.rowsPerWrite; r++) insert.run(m + r, 'x'.repeat(64));
           db.exec('COMMIT');
@@ -249,7 +265,7 @@ async function runConfig(file: string, config: SqliteConfig, opts: SqliteProbeOp
         new Promise<WorkerOut>((resolve) => {
           const w = new Worker(code, {
             eval: true,
-            workerData: { modulePath: sqliteModule().modulePath, nativeBinding: sqliteModule().nativeBinding, file, role, busyTimeoutMs: config.busyTimeoutMs, durationMs: opts.durationMs, startAt, rowsPerWrite: opts.rowsPerWrite ?? 10, stop },
+            workerData: { modulePath: sqliteModule().modulePath, nativeBinding: sqliteModule().nativeBinding, file, role, busyTimeoutMs: config.busyTimeoutMs, writerBegin: config.writerBegin, durationMs: opts.durationMs, startAt, rowsPerWrite: opts.rowsPerWrite ?? 10, stop },
           });
           let done = false;
           const fail = (msg: string) => {
@@ -310,7 +326,7 @@ export async function runSqliteProbe(opts: SqliteProbeOptions): Promise<SqlitePr
     sqliteVersion: sqliteVersion(),
     source: { kind: 'fresh' },
     pool: opts.pool,
-    workload: WORKLOAD(opts.rowsPerWrite ?? 10),
+    workload: WORKLOAD(opts.rowsPerWrite ?? 10, opts.configs),
     runDurationMs: opts.durationMs,
     runs: [],
     errors: [],
@@ -373,11 +389,21 @@ export async function runSqliteProbe(opts: SqliteProbeOptions): Promise<SqlitePr
   return report;
 }
 
+/**
+ * The recommended setup beside a configuration found in code: WAL, a busy_timeout of at least 5 s, one
+ * writer whose transactions start with BEGIN IMMEDIATE (with a deferred BEGIN even a lone writer in WAL
+ * is refused now and then, at its first write after a read; see writerBegin).
+ */
+export function recommendedConfig(busyTimeoutMs: number, readers: number): SqliteConfig {
+  const busy = Math.max(busyTimeoutMs, 5000);
+  return { label: 'WAL + busy_timeout + 1 writer', how: `journal_mode=WAL, busy_timeout ${busy} ms, 1 writer whose transactions start with BEGIN IMMEDIATE, ${readers} readers: the recommended setup`, journalMode: 'wal', busyTimeoutMs: busy, writers: 1, readers, writerBegin: 'immediate' };
+}
+
 /** The three configurations a fresh database is probed with when no code tells any. */
 export function freshConfigs(): SqliteConfig[] {
   return [
-    { label: 'rollback journal, 2 writers', how: "journal_mode=delete (SQLite's default), busy_timeout 5000 ms (Python sqlite3's default timeout=5.0), 2 writers (seed 001's max_writers: 2), 4 readers", journalMode: 'delete', busyTimeoutMs: 5000, writers: 2, readers: 4 },
-    { label: 'WAL, 2 writers', how: 'journal_mode=WAL, busy_timeout 5000 ms, 2 writers, 4 readers: WAL alone, as seed 001 configured it', journalMode: 'wal', busyTimeoutMs: 5000, writers: 2, readers: 4 },
-    { label: 'WAL + busy_timeout + 1 writer', how: 'journal_mode=WAL, busy_timeout 5000 ms, 1 writer, 4 readers: the recommended setup', journalMode: 'wal', busyTimeoutMs: 5000, writers: 1, readers: 4 },
+    { label: 'rollback journal, 2 writers', how: "journal_mode=delete (SQLite's default), busy_timeout 5000 ms (Python sqlite3's default timeout=5.0), 2 writers (seed 001's max_writers: 2), 4 readers", journalMode: 'delete', busyTimeoutMs: 5000, writers: 2, readers: 4, writerBegin: 'deferred' },
+    { label: 'WAL, 2 writers', how: 'journal_mode=WAL, busy_timeout 5000 ms, 2 writers, 4 readers: WAL alone, as seed 001 configured it', journalMode: 'wal', busyTimeoutMs: 5000, writers: 2, readers: 4, writerBegin: 'deferred' },
+    recommendedConfig(5000, 4),
   ];
 }

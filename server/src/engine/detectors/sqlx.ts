@@ -424,8 +424,29 @@ function crateDir(ctx: DetectorContext): string | undefined {
   return undefined;
 }
 
-/** The .rs files of the crate's src/ tree (not those of crates nested in it), at most MAX_CRATE_FILES. */
-function crateFiles(dir: string): string[] {
+/**
+ * The .rs files of the crate's src/ tree (not those of crates nested in it, nor in hidden
+ * folders), at most MAX_CRATE_FILES. From the walk's list of sources when the scan gives one (so
+ * .gitignore holds, and a file added to the crate is a change in the walked files, which the
+ * analysis cache keys on); a nested crate is known by the Cargo.toml its analysis reads.
+ */
+function crateFiles(dir: string, ctx: DetectorContext): string[] {
+  if (ctx.sources) {
+    const srcDir = path.join(dir, 'src');
+    const nested = new Map<string, boolean>();
+    const inNestedCrate = (file: string): boolean => {
+      for (let d = path.dirname(file); d === srcDir || d.startsWith(srcDir + path.sep); d = path.dirname(d)) {
+        let has = nested.get(d);
+        if (has === undefined) nested.set(d, (has = ctx.read(path.join(d, 'Cargo.toml')) !== undefined));
+        if (has) return true;
+      }
+      return false;
+    };
+    const depthOf = (file: string) => path.relative(srcDir, file).split(path.sep).length;
+    return ctx.sources
+      .filter((f) => f.endsWith('.rs') && f.startsWith(srcDir + path.sep) && depthOf(f) <= 13 && !path.relative(srcDir, f).split(path.sep).slice(0, -1).some((p) => p.startsWith('.')) && !inNestedCrate(f))
+      .slice(0, MAX_CRATE_FILES);
+  }
   const out: string[] = [];
   const walk = (d: string, depth: number) => {
     if (out.length >= MAX_CRATE_FILES || depth > 12) return;
@@ -458,7 +479,7 @@ function crateSources(ctx: DetectorContext): CrateSources & { free(): void } {
       const dir = crateDir(ctx);
       if (!dir) return roots;
       const self = path.resolve(ctx.file);
-      for (const file of crateFiles(dir)) {
+      for (const file of crateFiles(dir, ctx)) {
         if (path.resolve(file) === self) continue;
         const text = ctx.read(file);
         if (text === undefined || text.length > MAX_CRATE_FILE_BYTES) continue;

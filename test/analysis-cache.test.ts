@@ -285,6 +285,21 @@ describe('analysis cache', () => {
     assert.match(withEnv, /"value": 41/);
   });
 
+  it('a check of one path keeps the cache entries of the rest of the workspace for the next whole check', async () => {
+    const root = workspace(path.join(LSP_FIXTURES, 'mixed'));
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-partial-'));
+    dirs.push(cacheDir);
+    const run = (paths?: string[]) => {
+      const r = spawnSync(process.execPath, [CLI, 'check', ...(paths ?? ['.']), '--format', 'json'], { cwd: root, encoding: 'utf8', env: { ...process.env, POOL_LINT_CACHE_DIR: cacheDir } });
+      assert.ok(r.status === 0 || r.status === 1, `exit ${r.status}: ${r.stderr}`);
+    };
+    run();
+    const whole = openDiskCache(cacheDir, root, buildId()).size;
+    assert.ok(whole >= 3, `${whole} entries after the whole check`);
+    run(['api/db.py']);
+    assert.strictEqual(openDiskCache(cacheDir, root, buildId()).size, whole);
+  });
+
   it('a cache folder keeps the newest 100 workspace caches: older ones go when a cache is written', async () => {
     const root = workspace(path.join(LSP_FIXTURES, 'mixed'));
     const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-prune-'));

@@ -160,7 +160,8 @@ async function main(argv: string[]): Promise<number> {
   } else {
     result = await check(opts);
   }
-  cache?.save();
+  // a check of some paths keeps the other files' entries (pruning would empty the cache for the next whole check)
+  cache?.save({ prune: opts.paths!.length === 1 && opts.paths![0] === root });
   const out = args.format === 'json' ? toJson(result, rel) + '\n' : args.format === 'sarif' ? toSarif(result, rel, cwd, VERSION) + '\n' : toText(result, rel, args.color);
   process.stdout.write(maskSecrets(out));
   if (fixedNote) process.stderr.write(fixedNote);

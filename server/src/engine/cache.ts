@@ -113,13 +113,14 @@ export class AnalysisCache {
 
   /**
    * Writes the cache to its file when it changed, keeping only the entries of files this run
-   * looked at (a deleted or renamed file's entry goes). Written to a temporary file and renamed,
-   * so a concurrent run reads the old cache or the new one, never half of one. A failure to
-   * write (a read-only home) only costs the next run its speed.
+   * looked at (a deleted or renamed file's entry goes) unless `prune` is false (a check of some
+   * paths only: the rest of the workspace's entries stay for the next whole check). Written to a
+   * temporary file and renamed, so a concurrent run reads the old cache or the new one, never half
+   * of one. A failure to write (a read-only home) only costs the next run its speed.
    */
-  save(): void {
+  save(opts: { prune?: boolean } = {}): void {
     if (!this.file) return;
-    for (const map of [this.entries, this.derived]) {
+    for (const map of opts.prune === false ? [] : [this.entries, this.derived]) {
       for (const k of [...map.keys()]) {
         if (!this.touched.has(k)) {
           map.delete(k);

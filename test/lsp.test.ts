@@ -3,6 +3,7 @@
 // fixture input), and every assertion is on what the server sent back.
 import * as assert from 'assert';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import type { CodeAction, CodeLens, Diagnostic, Hover, InlayHint } from 'vscode-languageserver-protocol';
 import { FIXTURES } from './helpers/fixtures';
@@ -280,6 +281,36 @@ describe('language server (dist/server.js --stdio)', function () {
     await new Promise((r) => setTimeout(r, 300));
     assert.strictEqual(c.logs.filter((l) => /big\.py: skipped/.test(l)).length, 1, c.logs.join('\n'));
     assert.deepStrictEqual(c.diagnosticsOf(big), []);
+  });
+
+  it('the start-up scan reuses the analysis cache the last session wrote: the same diagnostics, no unchanged file analysed again; cacheDir false writes none', async () => {
+    const dir = copyWorkspace(MIXED);
+    dirs.push(dir);
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-lsp-cache-'));
+    dirs.push(cacheDir);
+    const session = async (initializationOptions: unknown) => {
+      const c = await LspClient.start(dir, { initializationOptions });
+      clients.push(c);
+      await c.scanned();
+      const line = await c.waitFor('the scan log line', () => c.logs.find((l) => /^scanned /.test(l)));
+      await c.waitForDiagnostics(path.join(dir, 'api', 'db.py'), 'undersized-pool', (d) => byRule(d, 'undersized-pool').length === 1);
+      const diagnostics = JSON.stringify([...c.diagnostics].sort(([a], [b]) => (a < b ? -1 : 1)));
+      await c.stop();
+      return { line, diagnostics };
+    };
+    const first = await session({ cacheDir });
+    assert.match(first.line, /\(0 of [1-9]\d* analyses from the cache\)/);
+    assert.strictEqual(fs.readdirSync(cacheDir).length, 1, 'no cache file written');
+    const second = await session({ cacheDir });
+    const [, hits, total] = /\((\d+) of (\d+) analyses from the cache\)/.exec(second.line) ?? [];
+    assert.ok(Number(hits) >= 3 && hits === total, second.line);
+    assert.strictEqual(second.diagnostics, first.diagnostics);
+    // a client that wants no cache
+    const off = fs.mkdtempSync(path.join(os.tmpdir(), 'pool-lint-lsp-nocache-'));
+    dirs.push(off);
+    const third = await session({ cacheDir: false });
+    assert.doesNotMatch(third.line, /from the cache/);
+    assert.strictEqual(third.diagnostics, first.diagnostics);
   });
 
   it('`pool-lint --stdio` runs the same server', async () => {

@@ -32,6 +32,28 @@ describe('robustness: inputs the fuzzer found', () => {
     assert.ok(r.pools.some((p) => relTo(dir)(p.file) === 'app.py'), 'the other file is still checked');
   });
 
+  it('a pool setting written inside thousands of nested parentheses is unknown, not an internal error (the Python and Go evaluators recursed per level until the stack gave out)', async () => {
+    // fuzz seed 944793551: a nest mutation 4,994 deep in flask-sqlalchemy's app.py; CPython itself refuses more than 200
+    for (const depth of [150, 5000]) {
+      const dir = ws({ 'app/db.py': `from sqlalchemy import create_engine\nengine = create_engine("postgresql://app@db/app", pool_size=${'('.repeat(depth)}7${')'.repeat(depth)})\n` });
+      const r = await check({ root: dir, rel: relTo(dir) });
+      assert.deepStrictEqual(r.problems.map((p) => p.message), [], `depth ${depth}`);
+      const size = Object.values(r.pools[0].profiles)[0].settings.pool_size;
+      if (depth === 150) assert.strictEqual(size.value, 7);
+      else assert.match(`${size.source} ${size.reason}`, /unknown .*nested over 200 deep/);
+    }
+    // the Go evaluator had the same recursion (SetMaxOpenConns((((...)))))
+    for (const depth of [150, 5000]) {
+      const dir = ws({ 'main.go': `package main\n\nimport "database/sql"\n\nfunc main() {\n\tdb, _ := sql.Open("postgres", "postgres://app@db/app")\n\tdb.SetMaxOpenConns(${'('.repeat(depth)}7${')'.repeat(depth)})\n}\n` });
+      const r = await check({ root: dir, rel: relTo(dir) });
+      assert.deepStrictEqual(r.problems.map((p) => p.message), [], `Go, depth ${depth}`);
+      const open = Object.values(r.pools[0].profiles)[0].settings.MaxOpenConns;
+      assert.ok(open, JSON.stringify(Object.keys(Object.values(r.pools[0].profiles)[0].settings)));
+      if (depth === 150) assert.strictEqual(open.value, 7);
+      else assert.match(`${open.source} ${open.reason}`, /unknown .*nested over 200 deep/);
+    }
+  });
+
   it(`a source file over ${MAX_PARSE_CHARS / 1024} KB is named as not parsed, the rest is checked`, async () => {
     // fuzz: 184 duplicated lines of 746 nested calls made a 418 KB module take 1.5 s of CPU
     const big = POOL + `x = ${'f('.repeat(746)}${')'.repeat(746)}\n`.repeat(184);

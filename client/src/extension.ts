@@ -61,6 +61,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
       // didChangeConfiguration (then pulls poolLint.* per folder with workspace/configuration).
       outputChannel: output,
       diagnosticCollectionName: 'pool-lint',
+      // the server keeps its analysis cache (the start-up scan skips unchanged files) in the extension's own storage
+      initializationOptions: { cacheDir: context.globalStorageUri.fsPath },
       // Hover tables and messages are plain Markdown from the server: no command links, no HTML.
       markdown: { isTrusted: false, supportHtml: false },
     };

@@ -65,7 +65,7 @@ export class LspClient {
 
   private constructor(readonly proc: ChildProcess, readonly conn: ProtocolConnection, readonly root: string) {}
 
-  static async start(root: string, opts: { settings?: Record<string, unknown>; capabilities?: ClientCapabilities; args?: string[]; command?: string[] } = {}): Promise<LspClient> {
+  static async start(root: string, opts: { settings?: Record<string, unknown>; capabilities?: ClientCapabilities; args?: string[]; command?: string[]; initializationOptions?: unknown } = {}): Promise<LspClient> {
     const cmd = opts.command ?? [process.execPath, SERVER, '--stdio'];
     const proc = spawn(cmd[0], cmd.slice(1), { cwd: root, stdio: ['pipe', 'pipe', 'pipe'] });
     const conn = createProtocolConnection(new StreamMessageReader(proc.stdout!), new StreamMessageWriter(proc.stdin!));
@@ -103,6 +103,7 @@ export class LspClient {
       rootUri: uri(root),
       workspaceFolders: [{ uri: uri(root), name: path.basename(root) }],
       capabilities: opts.capabilities ?? CAPABILITIES,
+      initializationOptions: opts.initializationOptions,
     });
     await conn.sendNotification('initialized', {});
     return c;

@@ -19,7 +19,7 @@ import {
   type TextDocumentContentChangeEvent,
 } from 'vscode-languageserver';
 import { TextDocument } from 'vscode-languageserver-textdocument';
-import { createWorkspace, RULE_IDS, type ConfigOverrides, type FileEvent, type Workspace } from '../engine';
+import { createWorkspace, openDiskCache, defaultCacheDir, buildId, RULE_IDS, type AnalysisCache, type ConfigOverrides, type FileEvent, type Workspace } from '../engine';
 import type { TreeEdit } from '../engine/syntax';
 import { isInside } from '../engine/envfiles';
 import { maskSecrets } from '../engine/urls';
@@ -59,6 +59,8 @@ interface Folder {
   published: Map<string, string>;
   /** Send every file's diagnostics at the next update (enable was switched). */
   republish?: boolean;
+  /** The folder's analysis cache on disk: the start-up scan reuses it, and writes it back. */
+  cache?: AnalysisCache;
 }
 
 function toFile(uri: string): string | undefined {
@@ -120,16 +122,22 @@ export function startServer(connection: Connection): void {
     return best;
   };
 
+  // where the analysis cache lives: the client's choice (VS Code: the extension's global storage),
+  // else the CLI's folder; `cacheDir: false` in the initialization options turns it off
+  let cacheDir: string | undefined;
   const addFolder = (uri: string) => {
     const root = toFile(uri);
     if (!root || folders.some((f) => f.root === root)) return;
     const rel = relFor(root);
-    const ws = createWorkspace({ root, rel, detectorBudgetMs: DETECTOR_BUDGET_MS, log: warn });
-    folders.push({ uri, root, ws, rel, enabled: true, scanned: false, published: new Map() });
+    const cache = cacheDir ? openDiskCache(cacheDir, root, buildId()) : undefined;
+    const ws = createWorkspace({ root, rel, detectorBudgetMs: DETECTOR_BUDGET_MS, log: warn, cache });
+    folders.push({ uri, root, ws, rel, enabled: true, scanned: false, published: new Map(), cache });
   };
 
   connection.onInitialize((params: InitializeParams): InitializeResult => {
     caps = params.capabilities;
+    const opt = (params.initializationOptions as { cacheDir?: unknown } | undefined)?.cacheDir;
+    cacheDir = opt === false ? undefined : typeof opt === 'string' && opt ? opt : defaultCacheDir();
     if (params.workspaceFolders?.length) for (const f of params.workspaceFolders) addFolder(f.uri);
     else if (params.rootUri) addFolder(params.rootUri);
     else if (params.rootPath) addFolder(uriOf(params.rootPath));
@@ -220,8 +228,11 @@ export function startServer(connection: Connection): void {
         folder.scanned = true;
         received.delete(folder); // edits made during the scan were read by it
         publish(folder, r.changed, true);
-        log(`scanned ${folder.root}: ${folder.ws.files.length} files, ${folder.ws.pools().length} pools in ${Math.round(performance.now() - started)} ms`);
+        const hits = folder.cache?.stats.hits ?? 0;
+        const fromCache = folder.cache ? ` (${hits} of ${hits + folder.cache.stats.misses} analyses from the cache)` : '';
+        log(`scanned ${folder.root}: ${folder.ws.files.length} files, ${folder.ws.pools().length} pools in ${Math.round(performance.now() - started)} ms${fromCache}`);
         sendStatus(performance.now() - started, r.analysed.length);
+        folder.cache?.save(); // after the status: the scan is done for the user before the cache is written
       } catch (e) {
         warn(`scan of ${folder.root} failed: ${(e as Error).stack ?? (e as Error).message}`);
       } finally {

@@ -17,6 +17,8 @@ export interface GoV extends V {
 
 const UNITS: Record<string, number> = { Nanosecond: 1e-9, Microsecond: 1e-6, Millisecond: 1e-3, Second: 1, Minute: 60, Hour: 3600 };
 const MAX_DEPTH = 8;
+/** Expressions nested deeper than this are unknown (see eval). */
+const MAX_NESTING = 200;
 
 /** Go's duration strings: "300ms", "1h30m", "2.5s". */
 export function parseGoDuration(s: string): number | undefined {
@@ -75,8 +77,22 @@ export class GoEvaluator {
     return this.eval(node, 0);
   }
 
+  /** How deep eval() is in one expression: parentheses and operators nest without following a name. */
+  private nesting = 0;
+
   private eval(node: SyntaxNode, depth: number): GoV {
     if (depth > MAX_DEPTH) return unknown('too deep to follow');
+    // thousands of nested parentheses (generated or corrupt code) would otherwise run the recursion out of stack
+    if (this.nesting >= MAX_NESTING) return unknown(`an expression nested over ${MAX_NESTING} deep`);
+    this.nesting++;
+    try {
+      return this.evalNode(node, depth);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private evalNode(node: SyntaxNode, depth: number): GoV {
     switch (node.type) {
       case 'int_literal':
       case 'float_literal': {

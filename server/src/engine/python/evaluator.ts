@@ -9,6 +9,12 @@ import { V, PyVal, Origin, unknown, truthy, mergeV, cloneV, NONE, sameVal } from
 
 const MAX_DEPTH = 6;
 const MAX_STEPS = 20000;
+/**
+ * Expressions nested deeper than this are not evaluated (unknown): CPython's own parser refuses
+ * more than 200 nested parentheses ("too many nested parentheses"), and the evaluator's recursion
+ * per level would otherwise run out of stack on a generated or corrupt file thousands deep.
+ */
+const MAX_NESTING = 200;
 
 type Scope = Map<string, V>;
 
@@ -72,6 +78,8 @@ export interface ModuleLoader {
 /** Evaluates expressions of one file under one environment profile. */
 export class PyEvaluator {
   private steps = 0;
+  /** How deep eval() is in one expression (see MAX_NESTING). */
+  private nesting = 0;
   private moduleScope: Scope | undefined;
   /** Module-level functions and classes by name; every lookup is noted (see ReadLog.names). */
   private readonly functions = new NamedDefs();
@@ -969,6 +977,16 @@ export class PyEvaluator {
   }
 
   eval(node: SyntaxNode, frame: Frame): V {
+    if (this.nesting >= MAX_NESTING) return unknown(`an expression nested over ${MAX_NESTING} deep (Python refuses it)`);
+    this.nesting++;
+    try {
+      return this.evalNode(node, frame);
+    } finally {
+      this.nesting--;
+    }
+  }
+
+  private evalNode(node: SyntaxNode, frame: Frame): V {
     this.tick();
     switch (node.type) {
       case 'integer': {

@@ -62,7 +62,12 @@ export const sqliteNoBusyTimeout: Rule = {
     const fromTimeout = bt.source !== 'literal' || !bt.text?.toUpperCase().includes('PRAGMA');
     let fix;
     if (fromTimeout && timeout?.source === 'literal' && timeout.span) fix = ctx.fixes.fix('Set timeout=5', [ctx.fixes.setNumber(timeout, 5)]);
-    else if (!fromTimeout && bt.span) fix = ctx.fixes.fix('Set PRAGMA busy_timeout=5000', [{ file: bt.span.file, start: bt.span.start, end: bt.span.end, newText: bt.text!.replace(/busy_timeout\s*=\s*0\b/i, 'busy_timeout=5000') }]);
+    else if (!fromTimeout && bt.span) {
+      // from the file's own text at the span (the model's text may be shortened for messages, or masked in a cache)
+      const text = ctx.fixes.source(bt.span.file).slice(bt.span.start, bt.span.end);
+      const newText = text.replace(/busy_timeout\s*=\s*0\b/i, 'busy_timeout=5000');
+      if (newText !== text) fix = ctx.fixes.fix('Set PRAGMA busy_timeout=5000', [{ file: bt.span.file, start: bt.span.start, end: bt.span.end, newText }]);
+    }
     return [
       {
         message: `${described(ctx, 'busy timeout (ms)', bt)}: SQLite returns SQLITE_BUSY at once, so a write that meets another write fails with "database is locked" instead of waiting for the lock. Wait at least a few seconds (sqlite3's default is 5 s).`,

@@ -43,6 +43,25 @@ describe('library versions from package.json, lock files and go.mod', () => {
     assert.strictEqual(npmVersion(src(root, 'app/db/knexfile.js'), ['sequelize']), undefined);
   });
 
+  it('pnpm-lock.yaml: v9 importers (the root and a workspace package), v6 without importers, v5 with a peer suffix; a link: is no version', () => {
+    const v9 = tree({
+      'package.json': pkg({ pg: '^8.11.0' }),
+      'pnpm-lock.yaml': "lockfileVersion: '9.0'\n\nsettings:\n  autoInstallPeers: true\n\nimporters:\n\n  .:\n    dependencies:\n      pg:\n        specifier: ^8.11.0\n        version: 8.11.3(pg-native@3.0.1)\n\n  packages/api:\n    dependencies:\n      pg:\n        specifier: ^8.7.0\n        version: 8.7.3\n      knex:\n        specifier: workspace:*\n        version: link:../knex\n\npackages:\n\n  pg@8.11.3:\n    resolution: {integrity: sha512-x}\n",
+      'packages/api/package.json': pkg({ pg: '^8.7.0', knex: 'workspace:*' }),
+      'db.js': '',
+      'packages/api/db.js': '',
+    });
+    assert.deepStrictEqual(npmVersion(src(v9, 'db.js'), ['pg']), { version: '8.11.3', source: 'pnpm-lock.yaml' });
+    assert.deepStrictEqual(npmVersion(src(v9, 'packages/api/db.js'), ['pg']), { version: '8.7.3', source: 'pnpm-lock.yaml' });
+    assert.deepStrictEqual(npmVersion(src(v9, 'packages/api/db.js'), ['knex']), { version: 'workspace:*', source: 'packages/api/package.json (the range it asks for: no lock file or installed copy)' });
+    const v6 = tree({ 'package.json': pkg({ mysql2: '^3.9.0' }, true), 'pnpm-lock.yaml': "lockfileVersion: '6.0'\n\ndevDependencies:\n  mysql2:\n    specifier: ^3.9.0\n    version: 3.9.7\n", 'db.js': '' });
+    assert.deepStrictEqual(npmVersion(src(v6, 'db.js'), ['mysql2']), { version: '3.9.7', source: 'pnpm-lock.yaml' });
+    const v5 = tree({ 'package.json': pkg({ sequelize: '^6.0.0' }), 'pnpm-lock.yaml': 'lockfileVersion: 5.4\n\nspecifiers:\n  sequelize: ^6.0.0\n\ndependencies:\n  sequelize: 6.37.3_pg@8.11.3\n', 'db.js': '' });
+    assert.deepStrictEqual(npmVersion(src(v5, 'db.js'), ['sequelize']), { version: '6.37.3', source: 'pnpm-lock.yaml' });
+    const broken = tree({ 'package.json': pkg({ pg: '^8.0.0' }), 'pnpm-lock.yaml': 'lockfileVersion: [unclosed\n', 'db.js': '' });
+    assert.deepStrictEqual(npmVersion(src(broken, 'db.js'), ['pg']), { version: '^8.0.0', source: 'package.json (the range it asks for: no lock file or installed copy)' });
+  });
+
   it('package-lock v1, a workspace package\'s own node_modules entry, yarn.lock v1 and berry, devDependencies', () => {
     const v1 = tree({ 'package.json': pkg({ pg: '^8.0.0' }, true), 'package-lock.json': JSON.stringify({ lockfileVersion: 1, dependencies: { 'pg-pool': { version: '3.6.0' }, pg: { version: '8.11.5' } } }), 'db.js': '' });
     assert.deepStrictEqual(npmVersion(src(v1, 'db.js'), ['pg']), { version: '8.11.5', source: 'package-lock.json' });

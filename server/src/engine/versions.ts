@@ -1,6 +1,7 @@
 // Library versions a project pins (requirements*.txt, pyproject.toml, poetry.lock, uv.lock),
 // so defaults that changed between releases are the ones the project gets.
 import * as path from 'path';
+import * as YAML from 'yaml';
 import type { ReadFile } from './envfiles';
 
 export function compareVersions(a: string, b: string): number {
@@ -117,7 +118,7 @@ function declared(text: string): Record<string, unknown> | undefined {
 /**
  * The version of an npm package for a source file: the nearest package.json that declares it, then
  * the installed copy (node_modules/<name>/package.json), the locked one (package-lock.json v1-3,
- * yarn.lock) from that folder up, else the range package.json asks for. Undefined when no
+ * pnpm-lock.yaml v5-v9, yarn.lock) from that folder up, else the range package.json asks for. Undefined when no
  * package.json up to the root names it.
  */
 export function npmVersion(src: VersionSource, names: string[]): { version: string; source: string } | undefined {
@@ -149,6 +150,12 @@ export function npmVersion(src: VersionSource, names: string[]): { version: stri
         const v1 = new RegExp(`"dependencies"\\s*:\\s*\\{[\\s\\S]*?"${esc(name)}"\\s*:\\s*\\{\\s*"version"\\s*:\\s*"([^"]+)"`).exec(lock);
         if (v1) return { version: v1[1], source: src.rel(lockFile) };
       }
+      const pnpmFile = path.join(dir, 'pnpm-lock.yaml');
+      const pnpm = src.read(pnpmFile);
+      if (pnpm !== undefined) {
+        const v = pnpmLocked(pnpm, path.relative(dir, dirs[i]).split(path.sep).join('/') || '.', name);
+        if (v) return { version: v, source: src.rel(pnpmFile) };
+      }
       const yarnFile = path.join(dir, 'yarn.lock');
       const yarn = src.read(yarnFile);
       if (yarn !== undefined) {
@@ -158,6 +165,42 @@ export function npmVersion(src: VersionSource, names: string[]): { version: stri
     }
     const range = String(deps![name]);
     return { version: range, source: `${src.rel(manifest)} (the range it asks for: no lock file or installed copy)` };
+  }
+  return undefined;
+}
+
+/** The last pnpm-lock.yaml parsed (a workspace has one, asked about for every pool): its text and data. */
+let pnpmMemo: { text: string; data: unknown } | undefined;
+
+/**
+ * The version pnpm-lock.yaml locks `name` at for the package in folder `importer` (relative to the
+ * lock, '.' for the root): lockfile v9 and v6 with `importers:` (workspaces) or without (v6: top-level
+ * `dependencies:` of `{specifier, version}`), and v5 (`dependencies: {name: version}`). The peer
+ * suffix (`8.11.3(pg-native@3.0.1)`, v5's `8.11.3_pg-native@3.0.1`) is dropped; a `link:` to a
+ * workspace folder is no version. Undefined when the lock does not say, or is not YAML.
+ */
+export function pnpmLocked(text: string, importer: string, name: string): string | undefined {
+  if (pnpmMemo?.text !== text) {
+    let data: unknown;
+    try {
+      data = YAML.parse(text, { maxAliasCount: 100, uniqueKeys: false });
+    } catch {
+      data = undefined;
+    }
+    pnpmMemo = { text, data };
+  }
+  const lock = pnpmMemo.data as Record<string, unknown> | undefined;
+  if (!lock || typeof lock !== 'object') return undefined;
+  const importers = lock.importers as Record<string, Record<string, unknown>> | undefined;
+  const section = importers && typeof importers === 'object' ? importers[importer] : importer === '.' ? lock : undefined;
+  if (!section || typeof section !== 'object') return undefined;
+  for (const kind of ['dependencies', 'devDependencies', 'optionalDependencies']) {
+    const deps = section[kind] as Record<string, unknown> | undefined;
+    const entry = deps && typeof deps === 'object' ? deps[name] : undefined;
+    const raw = typeof entry === 'string' || typeof entry === 'number' ? String(entry) : entry && typeof entry === 'object' ? (entry as { version?: unknown }).version : undefined;
+    if (typeof raw !== 'string' && typeof raw !== 'number') continue;
+    const version = String(raw).replace(/[(_].*$/, '');
+    if (/^\d+\.\d+/.test(version)) return version;
   }
   return undefined;
 }

@@ -201,7 +201,7 @@ describe('analysis cache', () => {
     assert.deepStrictEqual(found, []);
     // the search itself finds a password V8 wrote (so an empty list means something)
     const probe = new AnalysisCache(undefined, path.join(cacheDir, 'probe.bin'));
-    probe.store('x', { key: 'k', hash: 'h', deps: [['postgresql://u:hunter2secret@h/db', null]], quotes: false, asked: [], pools: [], problems: [] });
+    probe.store('x', { key: 'k', hash: 'h', deps: [['postgresql://u:hunter2secret@h/db', null]], quotes: false, asked: [], listing: null, pools: [], problems: [] });
     probe.save();
     assert.ok(fs.readFileSync(path.join(cacheDir, 'probe.bin')).toString('latin1').includes('hunter2secret'));
   });
@@ -235,6 +235,23 @@ describe('analysis cache', () => {
     const after = await check(opts);
     assert.strictEqual(poolSize(after), 38);
     assert.strictEqual(picture(after), picture(await check({ root, rel: relTo(root) })));
+  });
+
+  it('a file added where a detector looks at the file list (a Go package\'s other files, a Spring profile file) is seen through the cache', async () => {
+    const cases: [string, string, string][] = [
+      ['undersized-pool/go-setters-elsewhere-in-package', 'internal/store/small.go', 'package store\n\nimport "database/sql"\n\nfunc NewSmall() (*sql.DB, error) {\n\tdb, err := Open("postgres://app@db/app")\n\tif err != nil {\n\t\treturn nil, err\n\t}\n\tdb.SetMaxOpenConns(2)\n\treturn db, nil\n}\n'],
+      ['pool-exceeds-server-connections/negative-spring-boot-well-configured', 'src/main/resources/application-staging.yml', 'spring:\n  datasource:\n    hikari:\n      maximum-pool-size: 3\n'],
+    ];
+    for (const [fixture, file, text] of cases) {
+      const root = workspace(path.join(REPO, 'test', 'fixtures', fixture, 'input'));
+      const cache = new AnalysisCache();
+      const before = picture(await check({ root, rel: relTo(root), cache }));
+      fs.writeFileSync(path.join(root, file), text);
+      const cached = picture(await check({ root, rel: relTo(root), cache }));
+      const fresh = picture(await check({ root, rel: relTo(root) }));
+      assert.notStrictEqual(fresh, before, `${fixture}: adding ${file} changes nothing, so this case tests nothing`);
+      assert.strictEqual(cached, fresh, `${fixture}: ${file} added`);
+    }
   });
 
   it('a detector that throws is not cached: its file is analysed again at the next check', async () => {

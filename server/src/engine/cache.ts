@@ -6,11 +6,12 @@
 // - the file's own text (a SHA-1 of it),
 // - the text of every file the analysis read (imported modules, .env files, settings modules,
 //   sibling config; a file that was missing must still be missing),
+// - the list of walked files, when a detector looked at it (a Go package's other files, a crate's,
+//   Django settings modules, Spring profile files, the sources a config file is linked to),
 // - the env files each profile resolved to for the file,
 // - for a config file linked to code by quoted strings (yaml-config), which sources quote them,
 // - and the scan's key: the build of pool-lint, the config that shapes detection (profiles,
-//   excludes, pinned library versions, compose files), the detectors, the walked file list and
-//   how paths are shown.
+//   excludes, pinned library versions, compose files), the detectors and how paths are shown.
 // Results that depend on time (a detector abandoned past its budget, a parse stopped past its
 // budget, an internal error) are never stored. Stored and returned results are copies: nothing
 // outside the cache can change what it holds.
@@ -38,12 +39,14 @@ export interface CacheEntry {
   /** Whether the scan had an index of quoted strings, and what each asked key returned from it. */
   quotes: boolean;
   asked: [string, string[] | undefined][];
+  /** The hash of the walked file list when a detector looked at it (a package's other files, settings modules), else null. */
+  listing: string | null;
   pools: PoolModel[];
   problems: FileProblem[];
 }
 
 /** Format of the file on disk; a different one is ignored (and replaced at the next save). */
-const DISK_FORMAT = 1;
+const DISK_FORMAT = 2;
 
 /** A value computed from one file's text alone (the quoted keys a config file asks for), by name and file. */
 interface Derived {

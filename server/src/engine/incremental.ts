@@ -169,8 +169,8 @@ export class Workspace {
    */
   private sourceList: string[] = [];
   private quotesChanged = false;
-  /** During a scan with a cache: the key its entries are stored under, and each file's text hash. */
-  private cacheScan: { key: string; hashes: Map<string, string | null> } | undefined;
+  /** During a scan with a cache: the key its entries are stored under, the walked files' hash, and each file's text hash. */
+  private cacheScan: { key: string; listing: string; hashes: Map<string, string | null> } | undefined;
 
   constructor(private readonly opts: WorkspaceOptions) {
     this.root = path.resolve(opts.root);
@@ -471,7 +471,7 @@ export class Workspace {
       this.dependents.clear();
       for (const f of files) this.states.set(f, newState(f));
       this.g = await this.buildGlobal(config);
-      this.cacheScan = this.opts.cache ? { key: this.scanKey(), hashes: new Map() } : undefined;
+      this.cacheScan = this.opts.cache ? { key: this.scanKey(), listing: contentHash(this.order.join('\0')), hashes: new Map() } : undefined;
       this.dirty.clear();
       this.created.clear();
       this.deleted.clear();
@@ -687,12 +687,13 @@ export class Workspace {
 
   /**
    * What every cache entry of this scan depends on besides its own inputs: the build, the
-   * configuration that shapes detection, the detectors, the walked files and how paths are shown.
+   * configuration that shapes detection, the detectors and how paths are shown. (The walked file
+   * list is a dependency only of the analyses that looked at it: `listing` in the entry.)
    */
   private scanKey(): string {
     const ids = [...this.opts.detectors.map((d) => d.id), '|', ...this.opts.textDetectors.map((d) => d.id)];
     const shown = this.rel(path.join(this.root, 'a', 'b'));
-    return contentHash(JSON.stringify([buildId(), this.root, this.g!.analysisKey, ids, this.opts.detectorBudgetMs ?? null, shown, this.order.join('\0')]));
+    return contentHash(JSON.stringify([buildId(), this.root, this.g!.analysisKey, ids, this.opts.detectorBudgetMs ?? null, shown]));
   }
 
   /** The hash of a file's current text during a cached scan (null when it cannot be read). */
@@ -718,6 +719,7 @@ export class Workspace {
     if (hash === null) return undefined;
     const quotes = this.scanQuotes;
     return cache.lookup(st.file, cs.key, hash, (e) => {
+      if (e.listing !== null && e.listing !== cs.listing) return false;
       if (e.deps.some(([d, h]) => this.hashOf(d) !== h)) return false;
       if (e.envSig !== this.envSig(st.file)) return false;
       if (e.quotes !== (quotes !== undefined)) return false;
@@ -734,7 +736,7 @@ export class Workspace {
   }
 
   /** Stores a finished analysis in the cache (when it holds nothing that depends on time). */
-  private toCache(st: FileState, asked: [string, string[] | undefined][], volatile: boolean): void {
+  private toCache(st: FileState, asked: [string, string[] | undefined][], volatile: boolean, listed: boolean): void {
     const cs = this.cacheScan;
     const cache = this.opts.cache;
     if (!cs || !cache || this.openFiles.has(st.file)) return;
@@ -750,6 +752,7 @@ export class Workspace {
       envSig: st.envSig,
       quotes: this.scanQuotes !== undefined,
       asked,
+      listing: listed ? cs.listing : null,
       pools: st.pools,
       problems: st.problems,
     };
@@ -855,6 +858,16 @@ export class Workspace {
     // for the cache: a result that depends on time is not kept, and what a config file asked of the quote index is
     let volatile = false;
     const asked: [string, string[] | undefined][] = [];
+    // and whether a detector looked at the workspace's file lists (then the result depends on them)
+    let listed = false;
+    const listing = <C extends { sources?: string[]; files?: string[] }>(ctx: C): C => {
+      for (const key of ['sources', 'files'] as const) {
+        if (!(key in ctx)) continue;
+        const value = ctx[key];
+        Object.defineProperty(ctx, key, { get: () => ((listed = true), value), enumerable: true, configurable: true });
+      }
+      return ctx;
+    };
     try {
       const text = this.read(file);
       if (text === undefined) {
@@ -883,7 +896,8 @@ export class Workspace {
               asked.push([key, found && [...found]]);
               return found;
             });
-          if (!this.runDetector(st, d.id, () => d.detect({ ...ctxBase, lines: new LineIndex(text), sources, problem, files: this.order, root: this.root, quoting }))) volatile = true;
+          const ctx = listing({ ...ctxBase, lines: new LineIndex(text), sources, problem, files: this.order, root: this.root, quoting });
+          if (!this.runDetector(st, d.id, () => d.detect(ctx))) volatile = true;
         }
         return false;
       }
@@ -920,7 +934,7 @@ export class Workspace {
         // an open file's detection notes what it reads of the tree: a later edit inside one token
         // nobody read keeps the result (keepAfterTokenEdit)
         const log: ReadLog | undefined = this.openFiles.has(file) && !tree.rootNode.hasError ? { tree, ranges: [], types: new Set(), wholeText: false } : undefined;
-        const ctx = { ...ctxBase, lines, tree, modules, root: this.root, sources };
+        const ctx = listing({ ...ctxBase, lines, tree, modules, root: this.root, sources });
         if (log) Object.defineProperty(ctx, 'text', { get: () => ((log.wholeText = true), text) });
         for (const d of detectors) {
           if (!this.runDetector(st, d.id, () => (log ? withReadLog(log, () => d.detect(ctx)) : d.detect(ctx)))) volatile = true;
@@ -950,7 +964,7 @@ export class Workspace {
         }
       }
       // while the texts the analysis read are still held, so the hashes are of what it saw
-      if (this.cacheScan && !cached) this.toCache(st, asked, volatile);
+      if (this.cacheScan && !cached) this.toCache(st, asked, volatile, listed);
       // source files read by this analysis (a config's readers, imported modules) are read again
       // when needed rather than kept: only files with pools, open buffers and config stay in memory
       for (const d of deps) if (languageOf(d) && !this.openFiles.has(d) && !this.states.get(d)?.pools.length) this.disk.delete(d);

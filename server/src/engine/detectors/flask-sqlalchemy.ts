@@ -27,7 +27,7 @@ import { PyEvaluator } from '../python/evaluator';
 import { toSetting } from '../python/settings';
 import type { V } from '../python/values';
 import { compareVersions } from '../versions';
-import { databaseOf, defaultPoolClass, POOL_CLASS_ACCEPTS, SQLALCHEMY_ASSUMED_VERSION, SQLALCHEMY_DEFAULTS, SQLALCHEMY_SETTINGS } from './sqlalchemy';
+import { databaseOf, defaultPoolClass, POOL_CLASS_ACCEPTS, SQLALCHEMY_ASSUMED_VERSION, SQLALCHEMY_DEFAULTS, SQLALCHEMY_SETTINGS, sqlalchemyDefaultsLabel } from './sqlalchemy';
 import { activeProfiles, differences, type Detector, type DetectorContext } from './types';
 
 export const FLASK_SQLALCHEMY_ASSUMED_VERSION = '3.1';
@@ -237,7 +237,7 @@ function buildProfile(ctx: DetectorContext, profile: string, envFiles: string[],
       settings[name] = s;
     } else {
       const d = SQLALCHEMY_DEFAULTS[name];
-      settings[name] = { value: d.value, source: 'default', default: { library: 'SQLAlchemy', version: SQLALCHEMY_ASSUMED_VERSION, cite: d.cite } };
+      settings[name] = { value: d.value, source: 'default', default: { library: 'SQLAlchemy', version: sqlalchemyDefaultsLabel(ctx.versions.get('sqlalchemy')?.version), cite: d.cite } };
     }
   }
   const pc = settings.poolclass;

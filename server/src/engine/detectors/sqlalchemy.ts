@@ -13,6 +13,18 @@ import { compareVersions } from '../versions';
 
 export const SQLALCHEMY_ASSUMED_VERSION = '2.0';
 
+/**
+ * The SQLAlchemy release a pool default is labelled with: the pinned one (major.minor) from 1.3,
+ * since when create_engine's pool defaults are the ones cited (pool_size 5, max_overflow 10,
+ * pool_timeout 30, pool_recycle -1, pool_pre_ping and pool_use_lifo False; pool_use_lifo came in
+ * 1.3), else the assumed 2.0.
+ */
+export function sqlalchemyDefaultsLabel(pinned: string | undefined): string {
+  const m = pinned ? /^(\d+)\.(\d+)/.exec(pinned) : null;
+  if (!m || compareVersions(`${m[1]}.${m[2]}`, '1.3') < 0) return SQLALCHEMY_ASSUMED_VERSION;
+  return `${m[1]}.${m[2]}`;
+}
+
 const SRC = 'sqlalchemy@rel_2_0:lib/sqlalchemy';
 export const SQLALCHEMY_DEFAULTS: Record<string, { value: number | boolean | null; cite: string }> = {
   pool_size: { value: 5, cite: `${SRC}/engine/create.py:441; pool/impl.py:75` },
@@ -191,6 +203,7 @@ export function defaultPoolClass(db: DatabaseInfo, isAsync: boolean, version: st
       return { name: 'AsyncAdaptedQueuePool', reason: 'sqlite+aiosqlite file databases use AsyncAdaptedQueuePool since SQLAlchemy 2.0.38 (dialects/sqlite/aiosqlite.py:69-77)' };
     }
     if (db.memory) return { name: 'SingletonThreadPool', reason: 'pysqlite in-memory databases use SingletonThreadPool (dialects/sqlite/pysqlite.py:230-235)' };
+    if (compareVersions(version, '2.0') < 0) return { name: 'NullPool', reason: `pysqlite file databases use NullPool before SQLAlchemy 2.0 (this project pins ${version})` };
     return { name: 'QueuePool', reason: 'pysqlite file databases use QueuePool since SQLAlchemy 2.0 (dialects/sqlite/pysqlite.py:236-245)' };
   }
   if (isAsync) return { name: 'AsyncAdaptedQueuePool', reason: 'async engines use AsyncAdaptedQueuePool (engine/default.py; dialects/postgresql/asyncpg.py:1168-1174)' };
@@ -229,7 +242,7 @@ export const sqlalchemyDetector: Detector = {
           else if (args.opaque) settings[name] = { value: undefined, source: 'unknown', reason: `may be set by ${args.opaque}`, span };
           else {
             const d = SQLALCHEMY_DEFAULTS[name];
-            settings[name] = { value: d.value, source: 'default', default: { library: 'SQLAlchemy', version: SQLALCHEMY_ASSUMED_VERSION, cite: d.cite } };
+            settings[name] = { value: d.value, source: 'default', default: { library: 'SQLAlchemy', version: sqlalchemyDefaultsLabel(pinned?.version), cite: d.cite } };
           }
         }
         const pc = settings.poolclass;

@@ -126,6 +126,6 @@ describe('extension manifest', () => {
     assert.strictEqual(r.status, 0, r.stderr);
     const files: string[] = JSON.parse(r.stdout)[0].files.map((f: { path: string }) => f.path);
     for (const f of ['package.json', 'README.md', 'LICENSE', 'dist/cli.js', 'dist/probe-cli.js', 'dist/wasm/tree-sitter-python.wasm', 'docs/rules/undersized-pool.md']) assert.ok(files.includes(f), `npm pack lacks ${f}`);
-    for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(?!extension)[\w./-]+|docs\/rules\/[\w-]+\.md)$/, `npm pack should not carry ${f}`);
+    for (const f of files) assert.match(f, /^(package\.json|README\.md|LICENSE|dist\/(?!extension|native\/)[\w./-]+|docs\/rules\/[\w-]+\.md)$/, `npm pack should not carry ${f}`);
   });
 });

@@ -200,7 +200,7 @@ describe('analysis cache', () => {
     }
     assert.deepStrictEqual(found, []);
     // the search itself finds a password V8 wrote (so an empty list means something)
-    const probe = new AnalysisCache(undefined, path.join(cacheDir, 'probe.bin'));
+    const probe = new AnalysisCache(path.join(cacheDir, 'probe.bin'));
     probe.store('x', { key: 'k', hash: 'h', deps: [['postgresql://u:hunter2secret@h/db', null]], quotes: false, asked: [], listing: null, pools: [], problems: [] });
     probe.save();
     assert.ok(fs.readFileSync(path.join(cacheDir, 'probe.bin')).toString('latin1').includes('hunter2secret'));

@@ -55,16 +55,26 @@ interface Derived {
 }
 
 export class AnalysisCache {
-  private readonly entries: Map<string, CacheEntry>;
-  private readonly derived: Map<string, Derived>;
+  /** The entries, read from the file when first needed (a language server's initialize does not wait for it). */
+  private maps: { entries: Map<string, CacheEntry>; derived: Map<string, Derived> } | undefined;
   private changed = false;
   /** Files looked up or stored since the last save: the others are dropped when saving. */
   private readonly touched = new Set<string>();
   readonly stats = { hits: 0, misses: 0, stored: 0 };
 
-  constructor(entries?: Map<string, CacheEntry>, private readonly file?: string, derived?: Map<string, Derived>) {
-    this.entries = entries ?? new Map();
-    this.derived = derived ?? new Map();
+  /** In memory only, or backed by `file` (see openDiskCache). */
+  constructor(private readonly file?: string) {}
+
+  private load(): { entries: Map<string, CacheEntry>; derived: Map<string, Derived> } {
+    return (this.maps ??= (this.file && readCacheFile(this.file)) || { entries: new Map(), derived: new Map() });
+  }
+
+  private get entries(): Map<string, CacheEntry> {
+    return this.load().entries;
+  }
+
+  private get derived(): Map<string, Derived> {
+    return this.load().derived;
   }
 
   /**
@@ -122,7 +132,7 @@ export class AnalysisCache {
    * of one. A failure to write (a read-only home) only costs the next run its speed.
    */
   save(opts: { prune?: boolean } = {}): void {
-    if (!this.file) return;
+    if (!this.file || !this.maps) return; // never read: nothing changed
     for (const map of opts.prune === false ? [] : [this.entries, this.derived]) {
       for (const k of [...map.keys()]) {
         if (!this.touched.has(k)) {
@@ -193,22 +203,24 @@ export function defaultCacheDir(): string {
 
 /**
  * The cache of a workspace root in `dir` (one file per root, named by a hash of the root and the
- * build): an unreadable, corrupt, or other-format file is an empty cache.
+ * build), read when first used: an unreadable, corrupt, or other-format file is an empty cache.
  */
 export function openDiskCache(dir: string, root: string, build: string): AnalysisCache {
   const file = path.join(dir, `${crypto.createHash('sha1').update(`${path.resolve(root)}\0${build}`).digest('hex').slice(0, 20)}.bin`);
-  let entries: Map<string, CacheEntry> | undefined;
-  let derived: Map<string, Derived> | undefined;
+  return new AnalysisCache(file);
+}
+
+/** A cache file's entries; undefined for a missing, unreadable, corrupt or other-format file (an empty cache). */
+function readCacheFile(file: string): { entries: Map<string, CacheEntry>; derived: Map<string, Derived> } | undefined {
   try {
     const data = v8.deserialize(fs.readFileSync(file)) as { format?: number; node?: string; entries?: unknown; derived?: unknown };
     if (data && data.format === DISK_FORMAT && data.node === process.version && data.entries instanceof Map && data.derived instanceof Map) {
-      entries = data.entries as Map<string, CacheEntry>;
-      derived = data.derived as Map<string, Derived>;
+      return { entries: data.entries as Map<string, CacheEntry>, derived: data.derived as Map<string, Derived> };
     }
   } catch {
     // no cache yet, or one this build cannot read: start empty
   }
-  return new AnalysisCache(entries, file, derived);
+  return undefined;
 }
 
 declare const __POOL_LINT_BUILD__: string | undefined;

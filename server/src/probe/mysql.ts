@@ -8,9 +8,9 @@
 import { performance } from 'perf_hooks';
 import * as mysql from 'mysql2';
 import { maskSecrets } from '../engine/urls';
-import { checkUserSql, recommend, newReport, finishReport, type PgProbeReport, type ProbeProgress, type StepResult, type Workload } from './pg';
+import { checkUserSql, recommend, newReport, finishReport, emptyStep, stepFigures, type PgProbeReport, type ProbeProgress, type StepResult, type Workload } from './pg';
 import { checkMysqlTarget, ProbeRefused, type MysqlEndpoint } from './safety';
-import { Samples, round } from './stats';
+import { Samples } from './stats';
 import type { PoolLimits } from './target';
 
 export const MYSQL_PROGRAM_NAME = 'pool-lint-probe';
@@ -204,20 +204,7 @@ export async function runMysqlProbe(opts: MysqlProbeOptions): Promise<MysqlProbe
     };
 
     const runStep = async (p: mysql.Pool, concurrency: number, cap: number, index: number, phase: 'step' | 'confirm'): Promise<StepResult> => {
-      const res: StepResult = {
-        concurrency,
-        capacity: cap,
-        durationMs: 0,
-        requests: 0,
-        throughput: 0,
-        latencyMs: { p50: null, p95: null, p99: null, mean: null },
-        acquireWaitMs: { p50: null, p99: null, max: null },
-        holdMs: null,
-        acquireTimeouts: 0,
-        waitingAtEnd: 0,
-        serverErrors: { count: 0, tooManyClients: 0, samples: [] },
-        maxOpen: 0,
-      };
+      const res = emptyStep(concurrency, cap);
       // warm-up: the connections are open (and their sessions set) before the clock starts
       const warm: mysql.PoolConnection[] = [];
       try {
@@ -341,15 +328,7 @@ export async function runMysqlProbe(opts: MysqlProbeOptions): Promise<MysqlProbe
       stopping = true;
       clearTimeout(watchdog);
       clearInterval(tick);
-      const elapsed = performance.now() - t0;
-      res.durationMs = Math.round(elapsed);
-      res.throughput = round(res.requests / (elapsed / 1000), 1) ?? 0;
-      const [p50, p95, p99] = lat.percentiles([50, 95, 99]);
-      res.latencyMs = { p50: round(p50, 3), p95: round(p95, 3), p99: round(p99, 3), mean: round(lat.mean(), 3) };
-      const [w50, w99, wmax] = wait.percentiles([50, 99, 100]);
-      res.acquireWaitMs = { p50: round(w50, 3), p99: round(w99, 3), max: round(wmax, 3) };
-      res.holdMs = round(hold.mean(), 3);
-      if (res.acquireTimeouts > 0 && opts.limits.timeoutError) res.acquireTimeoutError = opts.limits.timeoutError;
+      stepFigures(res, performance.now() - t0, { lat, wait, hold }, opts.limits.timeoutError);
       if (aborted()) res.error = 'cancelled';
       else if (fatal) res.error = fatal;
       return res;

@@ -234,21 +234,8 @@ export interface ThreadPlan extends LoopPlan {
   capacity: number;
 }
 
-/** What a load thread sends back (samples as typed arrays, which cross threads without a copy loop). */
-export interface ThreadResult {
-  requests: number;
-  lat: Float64Array;
-  wait: Float64Array;
-  hold: Float64Array;
-  acquireTimeouts: number;
-  waitingAtEnd: number;
-  maxOpen: number;
-  errorCount: number;
-  tooManyClients: number;
-  errors: RawError[];
-  fatal?: RawError & { statement: boolean };
-  elapsedMs: number;
-}
+/** What a load thread sends back: a loop's result with its samples as typed arrays, which cross threads without a copy loop. */
+export type ThreadResult = Omit<LoopResult, 'lat' | 'wait' | 'hold'> & { lat: Float64Array; wait: Float64Array; hold: Float64Array };
 
 const THREAD_TAG = 'pool-lint-pg-load';
 

@@ -156,6 +156,40 @@ export function finishReport<R extends Pick<PgProbeReport, 'errors' | 'durationM
   return report;
 }
 
+/** A step before it has run: no requests, no samples. */
+export function emptyStep(concurrency: number, capacity: number): StepResult {
+  return {
+    concurrency,
+    capacity,
+    durationMs: 0,
+    requests: 0,
+    throughput: 0,
+    latencyMs: { p50: null, p95: null, p99: null, mean: null },
+    acquireWaitMs: { p50: null, p99: null, max: null },
+    holdMs: null,
+    acquireTimeouts: 0,
+    waitingAtEnd: 0,
+    serverErrors: { count: 0, tooManyClients: 0, samples: [] },
+    maxOpen: 0,
+  };
+}
+
+/**
+ * A step's timing figures from what it measured (`res.requests` and `res.acquireTimeouts` already
+ * counted): duration, throughput, latency, acquire-wait and hold figures, and the library's own
+ * text for an acquire timeout when there was one.
+ */
+export function stepFigures(res: StepResult, elapsedMs: number, m: { lat: Samples; wait: Samples; hold: Samples }, timeoutError: string | null | undefined): void {
+  res.durationMs = Math.round(elapsedMs);
+  res.throughput = elapsedMs > 0 ? round(res.requests / (elapsedMs / 1000), 1) ?? 0 : 0;
+  const [p50, p95, p99] = m.lat.percentiles([50, 95, 99]);
+  res.latencyMs = { p50: round(p50, 3), p95: round(p95, 3), p99: round(p99, 3), mean: round(m.lat.mean(), 3) };
+  const [w50, w99, wmax] = m.wait.percentiles([50, 99, 100]);
+  res.acquireWaitMs = { p50: round(w50, 3), p99: round(w99, 3), max: round(wmax, 3) };
+  res.holdMs = round(m.hold.mean(), 3);
+  if (res.acquireTimeouts > 0 && timeoutError) res.acquireTimeoutError = timeoutError;
+}
+
 /** 1, 2, 4, ... below the capacity, then the capacity, 2x and 4x it. */
 export function defaultSteps(capacity: number): number[] {
   const out: number[] = [];
@@ -327,20 +361,6 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
       params,
       bounded: opts.limits.acquireTimeoutMs !== null,
     });
-    const emptyStep = (concurrency: number, cap: number): StepResult => ({
-      concurrency,
-      capacity: cap,
-      durationMs: 0,
-      requests: 0,
-      throughput: 0,
-      latencyMs: { p50: null, p95: null, p99: null, mean: null },
-      acquireWaitMs: { p50: null, p99: null, max: null },
-      holdMs: null,
-      acquireTimeouts: 0,
-      waitingAtEnd: 0,
-      serverErrors: { count: 0, tooManyClients: 0, samples: [] },
-      maxOpen: 0,
-    });
     /** A step's figures from the loop's counts and samples (one loop, or the threads' merged). */
     const summarise = (res: StepResult, r: Omit<LoopResult, 'fatal'>, errors: RawError[]) => {
       res.requests = r.requests;
@@ -353,14 +373,7 @@ export async function runPgProbe(opts: PgProbeOptions): Promise<PgProbeReport> {
         const text = describePgError(e, ep);
         if (res.serverErrors.samples.length < 5 && !res.serverErrors.samples.includes(text)) res.serverErrors.samples.push(text);
       }
-      res.durationMs = Math.round(r.elapsedMs);
-      res.throughput = r.elapsedMs > 0 ? round(r.requests / (r.elapsedMs / 1000), 1) ?? 0 : 0;
-      const [p50, p95, p99] = r.lat.percentiles([50, 95, 99]);
-      res.latencyMs = { p50: round(p50, 3), p95: round(p95, 3), p99: round(p99, 3), mean: round(r.lat.mean(), 3) };
-      const [w50, w99, wmax] = r.wait.percentiles([50, 99, 100]);
-      res.acquireWaitMs = { p50: round(w50, 3), p99: round(w99, 3), max: round(wmax, 3) };
-      res.holdMs = round(r.hold.mean(), 3);
-      if (res.acquireTimeouts > 0 && opts.limits.timeoutError) res.acquireTimeoutError = opts.limits.timeoutError;
+      stepFigures(res, r.elapsedMs, r, opts.limits.timeoutError);
     };
     const fatalText = (f: RawError & { statement: boolean }) => (f.statement ? `statement error: ${describePgError(f, ep)}` : describePgError(f, ep));
     const progressTick = (phase: 'step' | 'confirm', index: number, concurrency: number, cap: number, threads: number) => {

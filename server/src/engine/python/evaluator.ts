@@ -287,13 +287,27 @@ export class PyEvaluator {
     return out;
   }
 
+  /** The statements of a class's body and its bases' bodies, the bases' first (so the class's own win). */
+  private *classBody(cls: SyntaxNode): Generator<SyntaxNode> {
+    for (const c of [...this.bases(cls)].reverse().concat(cls)) yield* c.childForFieldName('body')?.namedChildren ?? [];
+  }
+
+  /** The annotated fields (`name: type [= default]`) of a class and its bases, `model_config` left out. */
+  private *annotatedFields(cls: SyntaxNode): Generator<{ a: SyntaxNode; left: SyntaxNode; type: SyntaxNode }> {
+    for (const stmt of this.classBody(cls)) {
+      const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+      const type = a?.type === 'assignment' ? a.childForFieldName('type') : undefined;
+      const left = a?.childForFieldName('left');
+      if (!a || !type || !left || left.type !== 'identifier' || left.text === 'model_config') continue;
+      yield { a, left, type };
+    }
+  }
+
   /** Class attributes, inherited ones first so the class's own win. */
   private classAttrs(cls: SyntaxNode): Scope {
     const frame: Frame = { locals: new Map(), depth: 1 };
-    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
-      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
-        if (stmt.type === 'expression_statement') this.execStatement(stmt, frame);
-      }
+    for (const stmt of this.classBody(cls)) {
+      if (stmt.type === 'expression_statement') this.execStatement(stmt, frame);
     }
     return frame.locals;
   }
@@ -337,25 +351,23 @@ export class PyEvaluator {
       if (k === 'env_nested_delimiter' && v.val.t === 'str' && v.val.v) out.delimiter = v.val.v;
     };
     const module: Frame = { locals: this.module(), depth: 1 };
-    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
-      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
-        const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
-        if (a?.type === 'assignment' && a.childForFieldName('left')?.text === 'model_config') {
-          const right = a.childForFieldName('right');
-          if (right?.type === 'call') {
-            for (const kw of right.childForFieldName('arguments')?.namedChildren ?? []) {
-              const k = kw.type === 'keyword_argument' ? kw.childForFieldName('name')?.text : undefined;
-              const val = kw.childForFieldName('value');
-              if (k && val) read(k, this.eval(val, module));
-            }
-          } else if (right) {
-            const d = this.eval(right, module);
-            if (d.val.t === 'dict') for (const [k, v] of d.val.entries) read(k, v);
+    for (const stmt of this.classBody(cls)) {
+      const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
+      if (a?.type === 'assignment' && a.childForFieldName('left')?.text === 'model_config') {
+        const right = a.childForFieldName('right');
+        if (right?.type === 'call') {
+          for (const kw of right.childForFieldName('arguments')?.namedChildren ?? []) {
+            const k = kw.type === 'keyword_argument' ? kw.childForFieldName('name')?.text : undefined;
+            const val = kw.childForFieldName('value');
+            if (k && val) read(k, this.eval(val, module));
           }
+        } else if (right) {
+          const d = this.eval(right, module);
+          if (d.val.t === 'dict') for (const [k, v] of d.val.entries) read(k, v);
         }
-        if (stmt.type === 'class_definition' && stmt.childForFieldName('name')?.text === 'Config') {
-          for (const [k, v] of this.classAttrs(stmt)) read(k, v);
-        }
+      }
+      if (stmt.type === 'class_definition' && stmt.childForFieldName('name')?.text === 'Config') {
+        for (const [k, v] of this.classAttrs(stmt)) read(k, v);
       }
     }
     return out;
@@ -378,15 +390,9 @@ export class PyEvaluator {
   private nestedInstance(cls: SyntaxNode, envName: string, conf: { caseSensitive: boolean; delimiter?: string }, label: string): V | undefined {
     const module: Frame = { locals: this.module(), depth: 1 };
     const fields: { field: string; type: string; node: SyntaxNode; dflt?: V }[] = [];
-    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
-      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
-        const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
-        const type = a?.type === 'assignment' ? a.childForFieldName('type') : undefined;
-        const left = a?.childForFieldName('left');
-        if (!a || !type || left?.type !== 'identifier' || left.text === 'model_config') continue;
-        const right = a.childForFieldName('right');
-        fields.push({ field: left.text, type: type.text, node: a, dflt: right ? this.eval(right, module) : undefined });
-      }
+    for (const { a, left, type } of this.annotatedFields(cls)) {
+      const right = a.childForFieldName('right');
+      fields.push({ field: left.text, type: type.text, node: a, dflt: right ? this.eval(right, module) : undefined });
     }
     const same = (a: string, b: string) => (conf.caseSensitive ? a === b : a.toLowerCase() === b.toLowerCase());
     const set = new Map<string, NonNullable<ReturnType<ProfileEnv['get']>>>();
@@ -446,69 +452,61 @@ export class PyEvaluator {
     const conf = this.settingsConfig(cls);
     const entries = new Map<string, V>();
     const module: Frame = { locals: this.module(), depth: 1 };
-    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
-      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
-        const a = stmt.type === 'expression_statement' ? stmt.namedChildren[0] : undefined;
-        const type = a?.type === 'assignment' ? a.childForFieldName('type') : undefined;
-        const left = a?.childForFieldName('left');
-        if (!a || !type || left?.type !== 'identifier' || left.text === 'model_config') continue;
-        const field = left.text;
-        const right = a.childForFieldName('right') ?? undefined;
-        let dflt: V | undefined;
-        let aliases: string[] = [];
-        if (right?.type === 'call' && /(^|\.)Field$/.test(right.childForFieldName('function')?.text ?? '')) {
-          const args = right.childForFieldName('arguments')?.namedChildren ?? [];
-          const first = args.find((x) => x.type !== 'keyword_argument' && x.type !== 'comment');
-          const kw = (k: string) => args.find((x) => x.type === 'keyword_argument' && x.childForFieldName('name')?.text === k)?.childForFieldName('value') ?? undefined;
-          const d = kw('default') ?? (first && first.type !== 'ellipsis' ? first : undefined);
-          if (d) dflt = this.eval(d, module);
-          for (const k of ['validation_alias', 'alias', 'env']) {
-            const n = kw(k);
-            if (!n) continue;
-            const strs = n.type === 'string' ? [n] : n.type === 'call' || n.type === 'list' || n.type === 'tuple' ? (n.type === 'call' ? n.childForFieldName('arguments')?.namedChildren ?? [] : n.namedChildren).filter((x) => x.type === 'string') : [];
-            aliases = strs.map((x) => this.eval(x, module)).flatMap((v) => (v.val.t === 'str' ? [v.val.v] : []));
-            if (aliases.length) break;
-          }
-        } else if (right) dflt = this.eval(right, module);
-        const given = kwargs.get(field) ?? aliases.map((x) => kwargs.get(x)).find((v) => v);
-        if (given) {
-          entries.set(field, given);
+    for (const { a, left, type } of this.annotatedFields(cls)) {
+      const field = left.text;
+      const right = a.childForFieldName('right') ?? undefined;
+      let dflt: V | undefined;
+      let aliases: string[] = [];
+      if (right?.type === 'call' && /(^|\.)Field$/.test(right.childForFieldName('function')?.text ?? '')) {
+        const args = right.childForFieldName('arguments')?.namedChildren ?? [];
+        const first = args.find((x) => x.type !== 'keyword_argument' && x.type !== 'comment');
+        const kw = (k: string) => args.find((x) => x.type === 'keyword_argument' && x.childForFieldName('name')?.text === k)?.childForFieldName('value') ?? undefined;
+        const d = kw('default') ?? (first && first.type !== 'ellipsis' ? first : undefined);
+        if (d) dflt = this.eval(d, module);
+        for (const k of ['validation_alias', 'alias', 'env']) {
+          const n = kw(k);
+          if (!n) continue;
+          const strs = n.type === 'string' ? [n] : n.type === 'call' || n.type === 'list' || n.type === 'tuple' ? (n.type === 'call' ? n.childForFieldName('arguments')?.namedChildren ?? [] : n.namedChildren).filter((x) => x.type === 'string') : [];
+          aliases = strs.map((x) => this.eval(x, module)).flatMap((v) => (v.val.t === 'str' ? [v.val.v] : []));
+          if (aliases.length) break;
+        }
+      } else if (right) dflt = this.eval(right, module);
+      const given = kwargs.get(field) ?? aliases.map((x) => kwargs.get(x)).find((v) => v);
+      if (given) {
+        entries.set(field, given);
+        continue;
+      }
+      // a nested pydantic model (`db: DatabaseSettings`): its fields from PREFIX + field + delimiter + name
+      const nested = this.nestedModel(type.text);
+      if (nested) {
+        const v = this.nestedInstance(nested, `${conf.prefix}${field}`, conf, `${name}.${field}`);
+        if (v) {
+          entries.set(field, v);
           continue;
         }
-        // a nested pydantic model (`db: DatabaseSettings`): its fields from PREFIX + field + delimiter + name
-        const nested = this.nestedModel(type.text);
-        if (nested) {
-          const v = this.nestedInstance(nested, `${conf.prefix}${field}`, conf, `${name}.${field}`);
-          if (v) {
-            entries.set(field, v);
-            continue;
-          }
-        }
-        const names = aliases.length ? aliases : [conf.prefix + field];
-        const found = names.map((n) => this.envEntry(n, conf.caseSensitive)).find((e) => e);
-        const shown = found?.name ?? (conf.caseSensitive ? names[0] : names[0].toUpperCase());
-        if (found) {
-          const val = convertSetting(type.text, found.value, `${name}.${field}`);
-          entries.set(field, { val, origin: { k: 'env', name: found.name, entry: found, fallback: dflt, readNode: a } });
-        } else if (dflt) {
-          // a default that reads the environment itself keeps that origin
-          const own = dflt.origin && dflt.origin.k !== 'literal';
-          entries.set(field, own ? dflt : { val: dflt.val, origin: { k: 'env', name: shown, fallback: dflt, readNode: a } });
-        } else {
-          entries.set(field, { val: { t: 'error', message: `${name}() raises ValidationError at start-up: field '${field}' is required and ${shown} is not set in the ${this.env.name} profile` }, origin: { k: 'env', name: shown, readNode: a } });
-        }
+      }
+      const names = aliases.length ? aliases : [conf.prefix + field];
+      const found = names.map((n) => this.envEntry(n, conf.caseSensitive)).find((e) => e);
+      const shown = found?.name ?? (conf.caseSensitive ? names[0] : names[0].toUpperCase());
+      if (found) {
+        const val = convertSetting(type.text, found.value, `${name}.${field}`);
+        entries.set(field, { val, origin: { k: 'env', name: found.name, entry: found, fallback: dflt, readNode: a } });
+      } else if (dflt) {
+        // a default that reads the environment itself keeps that origin
+        const own = dflt.origin && dflt.origin.k !== 'literal';
+        entries.set(field, own ? dflt : { val: dflt.val, origin: { k: 'env', name: shown, fallback: dflt, readNode: a } });
+      } else {
+        entries.set(field, { val: { t: 'error', message: `${name}() raises ValidationError at start-up: field '${field}' is required and ${shown} is not set in the ${this.env.name} profile` }, origin: { k: 'env', name: shown, readNode: a } });
       }
     }
     // @property / @computed_field methods, computed from the fields
-    for (const c of [...this.bases(cls)].reverse().concat(cls)) {
-      for (const stmt of c.childForFieldName('body')?.namedChildren ?? []) {
-        if (stmt.type !== 'decorated_definition') continue;
-        const decorators = stmt.namedChildren.filter((d) => d.type === 'decorator').map((d) => d.text);
-        const def = stmt.childForFieldName('definition');
-        const fname = def?.childForFieldName('name')?.text;
-        if (!def || !fname || !decorators.some((d) => /@(property|computed_field|cached_property)\b/.test(d))) continue;
-        entries.set(fname, this.execFunctionBody(def, { locals: new Map(), self: entries, cls, depth: 1 }));
-      }
+    for (const stmt of this.classBody(cls)) {
+      if (stmt.type !== 'decorated_definition') continue;
+      const decorators = stmt.namedChildren.filter((d) => d.type === 'decorator').map((d) => d.text);
+      const def = stmt.childForFieldName('definition');
+      const fname = def?.childForFieldName('name')?.text;
+      if (!def || !fname || !decorators.some((d) => /@(property|computed_field|cached_property)\b/.test(d))) continue;
+      entries.set(fname, this.execFunctionBody(def, { locals: new Map(), self: entries, cls, depth: 1 }));
     }
     return { val: { t: 'dict', entries, nodes: [], obj: { name } } };
   }

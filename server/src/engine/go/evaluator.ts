@@ -18,7 +18,7 @@ export interface GoV extends V {
 const UNITS: Record<string, number> = { Nanosecond: 1e-9, Microsecond: 1e-6, Millisecond: 1e-3, Second: 1, Minute: 60, Hour: 3600 };
 const MAX_DEPTH = 8;
 /** Expressions nested deeper than this are unknown (see eval). */
-const MAX_NESTING = 200;
+const MAX_NESTING = 256;
 
 /** Go's duration strings: "300ms", "1h30m", "2.5s". */
 export function parseGoDuration(s: string): number | undefined {

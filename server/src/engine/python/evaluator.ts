@@ -10,11 +10,13 @@ import { V, PyVal, Origin, unknown, truthy, mergeV, cloneV, NONE, sameVal } from
 const MAX_DEPTH = 6;
 const MAX_STEPS = 20000;
 /**
- * Expressions nested deeper than this are not evaluated (unknown): CPython's own parser refuses
- * more than 200 nested parentheses ("too many nested parentheses"), and the evaluator's recursion
- * per level would otherwise run out of stack on a generated or corrupt file thousands deep.
+ * Expressions nested deeper than this are not evaluated (unknown). CPython refuses more than 200
+ * nested parentheses ("too many nested parentheses"); the limit leaves room above that for the
+ * evaluator's own frames around an expression (the call, the argument), so any valid nesting is
+ * evaluated, and the recursion per level never runs out of stack on a generated or corrupt file
+ * thousands deep.
  */
-const MAX_NESTING = 200;
+const MAX_NESTING = 256;
 
 type Scope = Map<string, V>;
 
@@ -975,7 +977,7 @@ export class PyEvaluator {
   }
 
   eval(node: SyntaxNode, frame: Frame): V {
-    if (this.nesting >= MAX_NESTING) return unknown(`an expression nested over ${MAX_NESTING} deep (Python refuses it)`);
+    if (this.nesting >= MAX_NESTING) return unknown(`an expression nested over ${MAX_NESTING} deep (CPython refuses more than 200 nested parentheses)`);
     this.nesting++;
     try {
       return this.evalNode(node, frame);

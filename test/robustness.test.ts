@@ -55,6 +55,19 @@ describe('robustness: inputs the fuzzer found', () => {
     }
   });
 
+  it('a size that converts to NaN (Number() of an .env value with a stray byte) is an unknown value that says why, not NaN in the model', async () => {
+    // fuzz seed 920075932: a byte flip in undersized-pool/negative-knex-sqlite-and-sized-sequelize/.env
+    const dir = ws({
+      'db.js': "const { Sequelize } = require('sequelize');\nconst sequelize = new Sequelize(process.env.DATABASE_URL, { dialect: 'mysql', pool: { max: Number(process.env.DB_POOL_MAX ?? 60) } });\nmodule.exports = { sequelize };\n",
+      '.env': 'DATABASE_URL=mysql://app@localhost:3306/shop\nDB_POOL_MAX=64\uFFFD\n',
+    });
+    const r = await check({ root: dir, rel: relTo(dir) });
+    const max = Object.values(r.pools[0].profiles)[0].settings.max;
+    assert.strictEqual(max.value, undefined, JSON.stringify(max));
+    assert.match(max.reason ?? '', /is NaN \('64\uFFFD' in DB_POOL_MAX is not a number\)/);
+    assert.deepStrictEqual(r.problems.map((p) => p.message), []);
+  });
+
   it(`a source file over ${MAX_PARSE_CHARS / 1024} KB is named as not parsed, the rest is checked`, async () => {
     // fuzz: 184 duplicated lines of 746 nested calls made a 418 KB module take 1.5 s of CPU
     const big = POOL + `x = ${'f('.repeat(746)}${')'.repeat(746)}\n`.repeat(184);

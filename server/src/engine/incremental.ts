@@ -1044,7 +1044,9 @@ export class Workspace {
   /** One detector on one file: false when it failed or ran out of time (a result not to cache). */
   private runDetector(st: FileState, id: string, detect: () => PoolModel[]): boolean {
     try {
-      st.pools.push(...withDeadline(this.opts.detectorBudgetMs, detect));
+      const pools = withDeadline(this.opts.detectorBudgetMs, detect);
+      for (const p of pools) settleNaN(p);
+      st.pools.push(...pools);
       return true;
     } catch (e) {
       if (e instanceof DeadlineExceeded) {
@@ -1170,6 +1172,23 @@ function quotedOnLines(text: string, start: number, end: number): Set<string> {
   // a quote typed or deleted changes what the rest of the file quotes
   out.add(`\u0000${chunk.match(/['"`]/g)?.length ?? 0}`);
   return out;
+}
+
+/**
+ * A setting a detector left as NaN (Number('64x') in JavaScript, float('nan') in Python, which no
+ * library-specific reading turned into a value) becomes unknown, saying why: NaN is no value a
+ * report, a rule or a fix can use. Detectors that know what their library does with NaN (pg-pool's
+ * `max || 10`) have already replaced it.
+ */
+function settleNaN(pool: PoolModel): void {
+  const settings = Object.values(pool.profiles).flatMap((p) => Object.values(p.settings));
+  if (pool.sqlite) settings.push(pool.sqlite.journalMode, pool.sqlite.busyTimeoutMs);
+  for (const s of settings) {
+    if (typeof s.value !== 'number' || !Number.isNaN(s.value)) continue;
+    s.value = undefined;
+    const raw = s.env?.raw !== undefined ? ` ('${s.env.raw.length > 40 ? `${s.env.raw.slice(0, 40)}...` : s.env.raw}' in ${s.env.name} is not a number)` : '';
+    s.reason = `${s.text ?? 'the value'} is NaN${raw}`;
+  }
 }
 
 function newState(file: string): FileState {

@@ -101,12 +101,6 @@ export function toSetting(v: V, written: SyntaxNode | undefined, ctx: SpanContex
     s.value = undefined;
     s.crash = v.val.message;
   }
-  if (typeof s.value === 'number' && Number.isNaN(s.value)) {
-    // Number('64x') in JavaScript, float('nan') in Python: not a size any pool can use
-    s.value = undefined;
-    const raw = s.env?.raw !== undefined ? ` ('${truncate(s.env.raw, 40)}' in ${s.env.name} is not a number)` : '';
-    s.reason = `${s.text ?? 'the value'} is NaN${raw}`;
-  }
   return s;
 }
 
